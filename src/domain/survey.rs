@@ -1,0 +1,283 @@
+//! Surveys, their questions and choices: what may be created, and what is stored.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::ids::{ChoiceId, QuestionId, SurveyId, UserId};
+use super::validation::{ValidationError, required_text};
+
+const MAX_NAME: usize = 200;
+const MAX_TEXT: usize = 1000;
+const MAX_QUESTIONS: usize = 100;
+const MAX_CHOICES: usize = 50;
+
+/// How a question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    /// Exactly one choice: the seed's radio buttons.
+    Single,
+    /// One or more choices.
+    Multiple,
+    /// Free text, no choices.
+    Text,
+}
+
+impl QuestionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "single",
+            QuestionKind::Multiple => "multiple",
+            QuestionKind::Text => "text",
+        }
+    }
+
+    pub fn has_choices(self) -> bool {
+        self != QuestionKind::Text
+    }
+}
+
+impl FromStr for QuestionKind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "single" => Ok(QuestionKind::Single),
+            "multiple" => Ok(QuestionKind::Multiple),
+            "text" => Ok(QuestionKind::Text),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for QuestionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a survey still takes responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyStatus {
+    Open,
+    Closed,
+}
+
+impl SurveyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyStatus::Open => "open",
+            SurveyStatus::Closed => "closed",
+        }
+    }
+}
+
+/// A survey about to be created, already validated by [`NewSurvey::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSurvey {
+    pub name: String,
+    pub one_response_per_user: bool,
+    pub questions: Vec<NewQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewQuestion {
+    pub text: String,
+    pub kind: QuestionKind,
+    pub required: bool,
+    pub choices: Vec<String>,
+}
+
+impl NewSurvey {
+    /// Checks every rule and names the first field that breaks one (`name`, `questions`,
+    /// `questions[i].question`, `questions[i].choices`, `questions[i].choices[j]`).
+    pub fn new(
+        name: &str,
+        one_response_per_user: bool,
+        questions: Vec<NewQuestion>,
+    ) -> Result<Self, ValidationError> {
+        let name = required_text("name", name, MAX_NAME)?;
+        if questions.is_empty() {
+            return Err(ValidationError::new(
+                "questions",
+                "must have at least one question",
+            ));
+        }
+        if questions.len() > MAX_QUESTIONS {
+            return Err(ValidationError::new(
+                "questions",
+                format!("must have at most {MAX_QUESTIONS} questions"),
+            ));
+        }
+        let questions = questions
+            .into_iter()
+            .enumerate()
+            .map(|(i, q)| q.validated(i))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            name,
+            one_response_per_user,
+            questions,
+        })
+    }
+}
+
+impl NewQuestion {
+    fn validated(self, index: usize) -> Result<Self, ValidationError> {
+        let field = format!("questions[{index}]");
+        let text = required_text(&format!("{field}.question"), &self.text, MAX_TEXT)?;
+        let choices_field = format!("{field}.choices");
+        if self.kind.has_choices() {
+            if self.choices.is_empty() {
+                return Err(ValidationError::new(
+                    choices_field,
+                    "must have at least one choice",
+                ));
+            }
+            if self.choices.len() > MAX_CHOICES {
+                return Err(ValidationError::new(
+                    choices_field,
+                    format!("must have at most {MAX_CHOICES} choices"),
+                ));
+            }
+        } else if !self.choices.is_empty() {
+            return Err(ValidationError::new(
+                choices_field,
+                "text questions take no choices",
+            ));
+        }
+        let choices = self
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(j, c)| required_text(&format!("{choices_field}[{j}]"), c, MAX_TEXT))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            text,
+            kind: self.kind,
+            required: self.required,
+            choices,
+        })
+    }
+}
+
+/// A stored survey with its questions and choices in creation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    pub id: SurveyId,
+    pub name: String,
+    pub created_at: String,
+    pub creator_id: Option<UserId>,
+    pub creator: Option<String>,
+    pub status: SurveyStatus,
+    pub one_response_per_user: bool,
+    pub responses: u64,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub id: QuestionId,
+    pub survey_id: SurveyId,
+    pub text: String,
+    pub kind: QuestionKind,
+    pub required: bool,
+    pub created_at: String,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub id: ChoiceId,
+    pub question_id: QuestionId,
+    pub text: String,
+    pub created_at: String,
+    /// How many responses chose it.
+    pub selected: u64,
+}
+
+impl Survey {
+    pub fn is_closed(&self) -> bool {
+        self.status == SurveyStatus::Closed
+    }
+
+    pub fn is_owned_by(&self, user: UserId) -> bool {
+        self.creator_id == Some(user)
+    }
+
+    pub fn question(&self, id: QuestionId) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+}
+
+/// A survey's tally: counts per choice and the text answers given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Results {
+    pub survey: Survey,
+    /// Per question, in order: the text answers, oldest first.
+    pub text_answers: Vec<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn question(text: &str, kind: QuestionKind, choices: &[&str]) -> NewQuestion {
+        NewQuestion {
+            text: text.into(),
+            kind,
+            required: true,
+            choices: choices.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_valid_survey_is_trimmed_and_kept_in_order() {
+        let survey = NewSurvey::new(
+            " Lunch ",
+            false,
+            vec![question("Where?", QuestionKind::Single, &["Pub ", "Cafe"])],
+        )
+        .unwrap();
+        assert_eq!(survey.name, "Lunch");
+        assert_eq!(survey.questions[0].choices, ["Pub", "Cafe"]);
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        let single = |choices: &[&str]| question("Q", QuestionKind::Single, choices);
+        let cases = [
+            (NewSurvey::new("", false, vec![single(&["a"])]), "name"),
+            (NewSurvey::new("S", false, vec![]), "questions"),
+            (
+                NewSurvey::new("S", false, vec![single(&["a"]), single(&[])]),
+                "questions[1].choices",
+            ),
+            (
+                NewSurvey::new(
+                    "S",
+                    false,
+                    vec![question(" ", QuestionKind::Single, &["a"])],
+                ),
+                "questions[0].question",
+            ),
+            (
+                NewSurvey::new("S", false, vec![single(&["a", ""])]),
+                "questions[0].choices[1]",
+            ),
+            (
+                NewSurvey::new("S", false, vec![question("T", QuestionKind::Text, &["a"])]),
+                "questions[0].choices",
+            ),
+        ];
+        for (result, field) in cases {
+            assert_eq!(result.unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn text_questions_need_no_choices() {
+        assert!(
+            NewSurvey::new("S", false, vec![question("Why?", QuestionKind::Text, &[])]).is_ok()
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! Users: an e-mail that looks like one, and a password that never prints.
+
+use std::fmt;
+
+use super::ValidationError;
+use super::ids::UserId;
+
+/// A registered user, as the server knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub created_at: String,
+    /// Bumped by "log out everywhere"; tokens carry the generation they were issued in.
+    pub token_generation: i64,
+}
+
+/// An e-mail address: trimmed, one `@` with text on both sides, no whitespace, ≤ 254 bytes.
+/// Uniqueness is case-insensitive (the store's concern); the spelling is kept as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Fails with a `ValidationError` on field `email`.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let email = raw.trim();
+        if email.is_empty() {
+            return Err(ValidationError::new("email", "must not be empty"));
+        }
+        let looks_valid = email.len() <= 254
+            && !email.chars().any(char::is_whitespace)
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+            });
+        if !looks_valid {
+            return Err(ValidationError::new("email", "is not an e-mail address"));
+        }
+        Ok(Self(email.to_owned()))
+    }
+
+    /// For values read back from storage, which were validated on the way in.
+    pub fn from_trusted(email: String) -> Self {
+        Self(email)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A plain-text password on its way to the hasher. `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// Hashing cost grows with length, so an upper bound keeps one request from being a DoS.
+    pub const MAX_LEN: usize = 1024;
+
+    /// Fails with a `ValidationError` on field `password`.
+    pub fn parse(raw: String) -> Result<Self, ValidationError> {
+        if raw.is_empty() {
+            return Err(ValidationError::new("password", "must not be empty"));
+        }
+        if raw.len() > Self::MAX_LEN {
+            return Err(ValidationError::new(
+                "password",
+                format!("must be at most {} bytes", Self::MAX_LEN),
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_one_at_with_text_around_it() {
+        assert!(Email::parse(" ann@example.com ").is_ok());
+        for bad in ["", "  ", "ann", "@example.com", "ann@", "a b@c.d", "a@b@c"] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.field, "email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_never_printed() {
+        let pw = Password::parse("hunter2".into()).unwrap();
+        assert_eq!(format!("{pw:?}"), "Password(***)");
+        assert!(Password::parse(String::new()).is_err());
+        assert!(Password::parse("x".repeat(Password::MAX_LEN + 1)).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! Who is asking: the bearer token checked against the key, the clock, the user table and the
+//! user's token generation. Each failure maps to one of the seed's exact 401 bodies.
+
+use super::store::{Store, StoreError};
+use super::token::{TokenError, Tokens, bearer};
+use crate::domain::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("Invalid credentials")]
+    InvalidCredentials,
+    /// The seed's text, misspelling included (CONTRACT.md Part 1, "Auth").
+    #[error("Invalid token. Registeration and / or authentication required")]
+    InvalidToken,
+    #[error("Expired token. Reauthentication required.")]
+    ExpiredToken,
+}
+
+/// Resolves an `Authorization` header to a user. `Ok(None)` when there is no header at all.
+pub fn optional_user(
+    header: Option<&str>,
+    tokens: &Tokens,
+    store: &dyn Store,
+) -> Result<Option<User>, AuthFailure> {
+    let Some(header) = header else {
+        return Ok(None);
+    };
+    let token = bearer(header).ok_or(AuthError::InvalidToken)?;
+    let claims = tokens.verify(token).map_err(|e| match e {
+        TokenError::Expired => AuthError::ExpiredToken,
+        TokenError::Invalid => AuthError::InvalidToken,
+    })?;
+    match store.find_user(&claims.sub)? {
+        // A token from before "log out everywhere" carries an older generation.
+        Some(user) if user.token_generation == claims.generation => Ok(Some(user)),
+        _ => Err(AuthError::InvalidToken.into()),
+    }
+}
+
+/// Like [`optional_user`], but a missing header is an invalid token.
+pub fn required_user(
+    header: Option<&str>,
+    tokens: &Tokens,
+    store: &dyn Store,
+) -> Result<User, AuthFailure> {
+    optional_user(header, tokens, store)?.ok_or(AuthFailure::Auth(AuthError::InvalidToken))
+}
+
+/// Either the caller is not authenticated, or the store failed while checking.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

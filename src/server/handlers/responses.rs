@@ -1,0 +1,62 @@
+//! Responses: the seed's PUT vote, the native response, results and the owner's export.
+
+use super::Ctx;
+use super::surveys::owned;
+use crate::domain::{Answer, Survey, SurveyId, User, ValidationError};
+use crate::protocol::{
+    ExportBody, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, SurveyBody, export_csv,
+};
+use crate::server::auth::AuthError;
+use crate::server::error::ApiError;
+use crate::server::http::{Reply, Request};
+
+/// `PUT /api/surveys/<id>/`: the seed client's vote, recorded as a real response.
+pub fn seed_vote(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let survey = cx.store.get_survey(id)?;
+    let by = cx.optional_user(req)?;
+    let answers = req.json::<SeedVoteRequest>()?.into_answers(&survey)?;
+    record(cx, &survey, by.as_ref(), &answers)?;
+    // The seed answers 201 with the survey, counts updated.
+    Ok(Reply::created(&SurveyBody::from(&cx.store.get_survey(id)?)))
+}
+
+/// `POST /api/surveys/<id>/responses/`.
+pub fn create(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let survey = cx.store.get_survey(id)?;
+    let by = cx.optional_user(req)?;
+    let answers = req.json::<ResponseRequest>()?.into_domain()?;
+    let response = record(cx, &survey, by.as_ref(), &answers)?;
+    Ok(Reply::created(&IdBody { id: response.0 }))
+}
+
+fn record(
+    cx: &Ctx,
+    survey: &Survey,
+    by: Option<&User>,
+    answers: &[Answer],
+) -> Result<crate::domain::ResponseId, ApiError> {
+    if survey.one_response_per_user && by.is_none() {
+        return Err(AuthError::InvalidToken.into());
+    }
+    Answer::check_all(survey, answers)?;
+    Ok(cx
+        .store
+        .record_response(survey.id, by.map(|u| u.id), answers)?)
+}
+
+pub fn results(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&ResultsBody::from(&cx.store.get_results(id)?)))
+}
+
+/// `GET /api/surveys/<id>/responses/?format=json|csv`, for the survey's creator only.
+pub fn export(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let survey = owned(id, req, cx)?;
+    let records = cx.store.list_responses(id)?;
+    match req.query("format").unwrap_or("json") {
+        "json" => Ok(Reply::ok(&ExportBody::new(&survey, &records))),
+        "csv" => export_csv(&survey, &records)
+            .map(Reply::csv)
+            .map_err(|e| ApiError::Internal(e.to_string())),
+        _ => Err(ValidationError::new("format", "must be json or csv").into()),
+    }
+}

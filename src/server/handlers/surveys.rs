@@ -1,0 +1,81 @@
+//! Surveys: list (bare or paged), create, show, close, delete.
+
+use super::Ctx;
+use crate::domain::{SurveyId, ValidationError};
+use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyPage};
+use crate::server::error::ApiError;
+use crate::server::http::{Reply, Request};
+use crate::server::store::Page;
+
+const DEFAULT_PER_PAGE: u64 = 20;
+const MAX_PER_PAGE: u64 = 100;
+
+pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let (page, per_page) = (req.query("page"), req.query("per_page"));
+    // The seed's `GET /api/surveys/` is a bare array; only the paging params ask for a page.
+    if page.is_none() && per_page.is_none() {
+        let (surveys, _) = cx.store.list_surveys(None)?;
+        return Ok(Reply::ok(
+            &surveys.iter().map(SurveyBody::from).collect::<Vec<_>>(),
+        ));
+    }
+    let number = number_param("page", page, 1, u64::MAX)?;
+    let size = number_param("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
+    let (surveys, total) = cx.store.list_surveys(Some(Page { number, size }))?;
+    Ok(Reply::ok(&SurveyPage {
+        items: surveys.iter().map(SurveyBody::from).collect(),
+        page: number,
+        per_page: size,
+        total,
+    }))
+}
+
+fn number_param(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(
+            ValidationError::new(name, format!("must be a whole number from 1 to {max}")).into(),
+        ),
+    }
+}
+
+pub fn create(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let author = cx.user(req)?;
+    let survey = req.json::<CreateSurveyRequest>()?.into_domain()?;
+    let created = cx.store.create_survey(author.id, &survey)?;
+    Ok(Reply::created(&SurveyBody::from(&created)))
+}
+
+pub fn get(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&SurveyBody::from(&cx.store.get_survey(id)?)))
+}
+
+pub fn close(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    owned(id, req, cx)?;
+    Ok(Reply::ok(&SurveyBody::from(&cx.store.close_survey(id)?)))
+}
+
+pub fn delete(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    owned(id, req, cx)?;
+    cx.store.delete_survey(id)?;
+    Ok(Reply::no_content())
+}
+
+/// The survey, if the caller created it: 401 without a valid token, 404 for an unknown id,
+/// 403 for anyone else's.
+pub(super) fn owned(
+    id: SurveyId,
+    req: &Request,
+    cx: &Ctx,
+) -> Result<crate::domain::Survey, ApiError> {
+    let user = cx.user(req)?;
+    let survey = cx.store.get_survey(id)?;
+    if survey.is_owned_by(user.id) {
+        Ok(survey)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}

@@ -1,0 +1,345 @@
+//! All of tiny_http lives here: bind, a bounded pool of workers, an owned copy of each
+//! request, CORS, one log line per request, and a `catch_unwind` net so a panicking handler
+//! becomes a 500 instead of a dropped connection.
+//!
+//! Design note: tiny_http 0.12 alone falls over on hostile input (a huge declared
+//! Content-Length aborts the process, heads and idle time are unbounded, an accept error
+//! stops the server). canvass keeps it as the engine but patches it (`vendor/tiny_http`,
+//! see its PATCHES.md): the connection thread reads each body up to the limit before a
+//! worker sees it, so workers never wait on a slow client, and everything past the limits
+//! is answered with JSON by tiny_http itself. This module only checks the declared length.
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::routes::Method;
+
+/// A request as handlers see it: owned, body already read.
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    /// Without the query string.
+    pub path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter's raw value.
+    pub fn query(&self, key: &str) -> Option<&str> {
+        self.query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == key).then_some(v)
+        })
+    }
+
+    /// The body as JSON of type `T`. A wrong type names its field (`questions[0].choices`).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad_request(
+                "the request body must be JSON, and it is empty",
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let field = (path != ".").then_some(path);
+            let message = match (&field, inner.is_data()) {
+                (Some(field), true) => format!("{field}: {inner}"),
+                _ => format!("the request body is not valid JSON: {inner}"),
+            };
+            ApiError::BadRequest { message, field }
+        })?;
+        de.end()
+            .map_err(|e| ApiError::bad_request(format!("trailing data after JSON: {e}")))?;
+        Ok(value)
+    }
+}
+
+/// A response about to be sent.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Reply {
+        match serde_json::to_vec(value) {
+            Ok(body) => Reply {
+                status,
+                content_type: "application/json",
+                body,
+            },
+            Err(e) => Reply::error(&ApiError::Internal(e.to_string())),
+        }
+    }
+
+    pub fn ok<T: Serialize>(value: &T) -> Reply {
+        Reply::json(200, value)
+    }
+
+    pub fn created<T: Serialize>(value: &T) -> Reply {
+        Reply::json(201, value)
+    }
+
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            content_type: "application/json",
+            body: Vec::new(),
+        }
+    }
+
+    pub fn csv(text: String) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/csv; charset=utf-8",
+            body: text.into_bytes(),
+        }
+    }
+
+    pub fn error(error: &ApiError) -> Reply {
+        let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
+        Reply {
+            status: error.status(),
+            content_type: "application/json",
+            body,
+        }
+    }
+}
+
+/// What the HTTP layer needs to know.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub threads: usize,
+    pub max_body: usize,
+    /// `*`, or the exact origins that may call from a browser.
+    pub origins: Vec<String>,
+}
+
+pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
+
+pub struct HttpServer {
+    server: Arc<tiny_http::Server>,
+    workers: Vec<JoinHandle<()>>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// Binds `addr` and returns the address actually bound (port 0 resolved).
+pub fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+impl HttpServer {
+    /// Starts `config.threads` workers answering requests with `handler`.
+    pub fn start(
+        listener: TcpListener,
+        config: HttpConfig,
+        handler: &Arc<Handler>,
+    ) -> std::io::Result<Self> {
+        let limits = tiny_http::Limits {
+            max_body: config.max_body,
+            ..tiny_http::Limits::default()
+        };
+        let server = tiny_http::Server::with_limits(listener, limits)
+            .map(Arc::new)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let config = Arc::new(config);
+        let next_id = Arc::new(AtomicU64::new(1));
+        let workers = (0..config.threads)
+            .map(|n| {
+                let (server, stopping, config, handler, next_id) = (
+                    Arc::clone(&server),
+                    Arc::clone(&stopping),
+                    Arc::clone(&config),
+                    Arc::clone(handler),
+                    Arc::clone(&next_id),
+                );
+                std::thread::Builder::new()
+                    .name(format!("canvass-worker-{n}"))
+                    .spawn(move || {
+                        loop {
+                            match server.recv() {
+                                Ok(rq) => {
+                                    let id = next_id.fetch_add(1, Ordering::Relaxed);
+                                    serve_one(rq, id, &config, handler.as_ref());
+                                }
+                                Err(_) if stopping.load(Ordering::SeqCst) => break,
+                                Err(_) => {}
+                            }
+                        }
+                    })
+            })
+            .collect::<std::io::Result<_>>()?;
+        Ok(HttpServer {
+            server,
+            workers,
+            stopping,
+        })
+    }
+
+    /// Lets queued requests finish, then stops every worker.
+    pub fn shutdown(self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn serve_one(mut rq: tiny_http::Request, id: u64, config: &HttpConfig, handler: &Handler) {
+    let started = Instant::now();
+    let method = match rq.method() {
+        tiny_http::Method::Get => Method::Get,
+        tiny_http::Method::Head => Method::Head,
+        tiny_http::Method::Post => Method::Post,
+        tiny_http::Method::Put => Method::Put,
+        tiny_http::Method::Delete => Method::Delete,
+        tiny_http::Method::Options => Method::Options,
+        other => Method::Other(other.as_str().to_owned()),
+    };
+    let (path, query) = match rq.url().split_once('?') {
+        Some((path, query)) => (path.to_owned(), query.to_owned()),
+        None => (rq.url().to_owned(), String::new()),
+    };
+    let origin = rq
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Origin"))
+        .map(|h| h.value.as_str().to_owned());
+
+    let reply = if method == Method::Options {
+        Reply::no_content()
+    } else if rq.body_length().is_some_and(|n| n > config.max_body) {
+        Reply::error(&ApiError::PayloadTooLarge {
+            limit: config.max_body,
+        })
+    } else {
+        let mut body = Vec::new();
+        let limit = u64::try_from(config.max_body)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        match rq.as_reader().take(limit).read_to_end(&mut body) {
+            Err(e) => Reply::error(&ApiError::bad_request(format!(
+                "could not read the body: {e}"
+            ))),
+            Ok(_) if body.len() > config.max_body => Reply::error(&ApiError::PayloadTooLarge {
+                limit: config.max_body,
+            }),
+            Ok(_) => {
+                let headers = rq
+                    .headers()
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.field.as_str().as_str().to_owned(),
+                            h.value.as_str().to_owned(),
+                        )
+                    })
+                    .collect();
+                let request = Request {
+                    method: method.clone(),
+                    path: path.clone(),
+                    query,
+                    headers,
+                    body,
+                };
+                match catch_unwind(AssertUnwindSafe(|| handler(&request))) {
+                    Ok(Ok(reply)) => reply,
+                    Ok(Err(error)) => {
+                        if let ApiError::Internal(detail) = &error {
+                            tracing::error!("request {id}: {detail}");
+                        }
+                        Reply::error(&error)
+                    }
+                    Err(_) => {
+                        tracing::error!("request {id}: handler panicked");
+                        Reply::error(&ApiError::Internal("handler panicked".into()))
+                    }
+                }
+            }
+        }
+    };
+
+    let status = reply.status;
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(status);
+    let mut headers = vec![("Content-Type", reply.content_type.to_owned())];
+    headers.extend(cors_headers(
+        &config.origins,
+        origin.as_deref(),
+        method == Method::Options,
+    ));
+    for (name, value) in headers {
+        if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    // A client that hung up is no error of ours.
+    let _ = rq.respond(response);
+    tracing::info!(
+        "{id} {method} {path} {status} {:.1}ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+/// The seed enables CORS for `/api/*` from any origin (CONTRACT.md Part 1, "Browser client").
+fn cors_headers(
+    origins: &[String],
+    origin: Option<&str>,
+    preflight: bool,
+) -> Vec<(&'static str, String)> {
+    let allow = if origins.iter().any(|o| o == "*") {
+        Some("*".to_owned())
+    } else {
+        origin
+            .filter(|o| origins.iter().any(|allowed| allowed == o))
+            .map(ToOwned::to_owned)
+    };
+    let Some(allow) = allow else {
+        return Vec::new();
+    };
+    let mut headers = Vec::new();
+    if allow != "*" {
+        headers.push(("Vary", "Origin".to_owned()));
+    }
+    headers.push(("Access-Control-Allow-Origin", allow));
+    if preflight {
+        headers.push((
+            "Access-Control-Allow-Methods",
+            "GET, POST, PUT, DELETE, OPTIONS".into(),
+        ));
+        headers.push((
+            "Access-Control-Allow-Headers",
+            "Authorization, Content-Type".into(),
+        ));
+        headers.push(("Access-Control-Max-Age", "86400".into()));
+    }
+    headers
+}

@@ -1,0 +1,157 @@
+//! JSON Web Tokens: HS256 pinned, `exp` required, claims in integer seconds because the seed
+//! client decodes the payload itself and compares `exp` to `Date.now() / 1000`.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::User;
+
+/// The HS256 key. `Debug` never shows it.
+pub struct SigningKey(Vec<u8>);
+
+impl SigningKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(***)")
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's e-mail, as in the seed.
+    pub sub: String,
+    #[serde(default)]
+    pub iat: u64,
+    pub exp: u64,
+    /// The user's token generation at issue time; `POST /api/logout-all/` moves the user to
+    /// the next one. Absent means 0, so tokens minted the seed's way stay valid until then.
+    #[serde(default)]
+    pub generation: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token expired")]
+    Expired,
+    #[error("invalid token")]
+    Invalid,
+}
+
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+impl Tokens {
+    pub fn new(key: &SigningKey, ttl: Duration) -> Self {
+        // Only HS256 is accepted: a token claiming `none`, HS512 or an RSA algorithm fails
+        // before its signature is even considered.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(&key.0),
+            decoding: DecodingKey::from_secret(&key.0),
+            validation,
+            ttl,
+        }
+    }
+
+    /// A fresh token for `user`, valid for the configured lifetime.
+    pub fn issue(&self, user: &User) -> Result<String, jsonwebtoken::errors::Error> {
+        let iat = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = Claims {
+            sub: user.email.to_string(),
+            iat,
+            exp: iat + self.ttl.as_secs().max(1),
+            generation: user.token_generation,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// Checks signature, algorithm and expiry, in that order: a tampered expired token is
+    /// `Invalid`, not `Expired`.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })
+    }
+}
+
+/// The token in an `Authorization` header. The seed splits the header on whitespace, needs
+/// exactly two words and ignores the first, so its client's `Bearer: <jwt>` works
+/// (CONTRACT.md Part 1, "Auth"); `Bearer <jwt>` works the same way.
+pub fn bearer(header: &str) -> Option<&str> {
+    let mut words = header.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(_), Some(token), None) => Some(token),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Email, UserId};
+
+    fn user() -> User {
+        User {
+            id: UserId(1),
+            email: Email::parse("ann@example.com").unwrap(),
+            created_at: String::new(),
+            token_generation: 3,
+        }
+    }
+
+    #[test]
+    fn an_issued_token_verifies_with_integer_claims() {
+        let tokens = Tokens::new(&SigningKey::new(b"k".repeat(32)), Duration::from_secs(1800));
+        let claims = tokens.verify(&tokens.issue(&user()).unwrap()).unwrap();
+        assert_eq!(claims.sub, "ann@example.com");
+        assert_eq!(claims.exp - claims.iat, 1800);
+        assert_eq!(claims.generation, 3);
+    }
+
+    #[test]
+    fn a_token_from_another_key_is_invalid() {
+        let ours = Tokens::new(&SigningKey::new(b"a".repeat(32)), Duration::from_secs(60));
+        let theirs = Tokens::new(&SigningKey::new(b"b".repeat(32)), Duration::from_secs(60));
+        assert_eq!(
+            ours.verify(&theirs.issue(&user()).unwrap()).unwrap_err(),
+            TokenError::Invalid
+        );
+    }
+
+    #[test]
+    fn bearer_takes_the_second_of_exactly_two_words() {
+        assert_eq!(bearer("Bearer: abc"), Some("abc"));
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("abc"), None);
+        assert_eq!(bearer("Bearer a b"), None);
+        assert_eq!(bearer(""), None);
+    }
+
+    #[test]
+    fn the_signing_key_is_never_printed() {
+        assert_eq!(
+            format!("{:?}", SigningKey::new(b"secret".to_vec())),
+            "SigningKey(***)"
+        );
+    }
+}

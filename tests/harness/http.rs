@@ -1,0 +1,241 @@
+//! A raw HTTP/1.1 client on std's `TcpStream`: the tests send exactly the bytes they mean,
+//! including requests no client library would produce, and read back one `Response`.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// How long one exchange may wait for the server before the test fails.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One HTTP response as it came off the wire.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Parses a full reply: status line, headers, then the body, honouring
+    /// `Content-Length` or `Transfer-Encoding: chunked`.
+    pub fn parse(raw: &[u8]) -> Result<Response, String> {
+        let head_end = find(raw, b"\r\n\r\n").ok_or("no end of head")?;
+        let head = std::str::from_utf8(&raw[..head_end]).map_err(|e| e.to_string())?;
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().ok_or("no status line")?;
+        let mut parts = status_line.splitn(3, ' ');
+        let version = parts.next().unwrap_or_default();
+        if !version.starts_with("HTTP/1.") {
+            return Err(format!("bad status line {status_line:?}"));
+        }
+        let status = parts
+            .next()
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+        let mut headers = Vec::new();
+        for line in lines {
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| format!("bad header line {line:?}"))?;
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+        let mut response = Response {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        let rest = &raw[head_end + 4..];
+        response.body = if response.is_chunked() {
+            dechunk(rest)?
+        } else if let Some(length) = response.content_length() {
+            rest.get(..length)
+                .ok_or_else(|| format!("body shorter than Content-Length {length}"))?
+                .to_vec()
+        } else {
+            rest.to_vec()
+        };
+        Ok(response)
+    }
+
+    /// The first header of that name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON; fails the test (showing the body) when it is not JSON.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response {} is not JSON ({e}): {:?}",
+                self.status,
+                self.text()
+            )
+        })
+    }
+
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got {} with body {:?}",
+            self.status,
+            self.text()
+        );
+        self.json()
+    }
+
+    /// Asserts an error reply in canvass's one shape: the status, a JSON content type and
+    /// an object with a non-empty `message`; every 401 also says `"authenticated": false`.
+    /// Returns the body.
+    #[track_caller]
+    pub fn error(&self, status: u16) -> Value {
+        let body = self.expect(status);
+        let content_type = self.header("content-type").unwrap_or_default();
+        assert!(
+            content_type.starts_with("application/json"),
+            "error {status} has Content-Type {content_type:?}, body {body}"
+        );
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "error {status} has no message: {body}");
+        if status == 401 {
+            assert_eq!(
+                body["authenticated"],
+                Value::Bool(false),
+                "a 401 without \"authenticated\": false: {body}"
+            );
+        }
+        body
+    }
+
+    /// Asserts a 400 that names `field`, in its `field` key or in its message.
+    #[track_caller]
+    pub fn error_naming(&self, field: &str) -> Value {
+        let body = self.error(400);
+        let named = body["field"]
+            .as_str()
+            .is_some_and(|named| named.contains(field))
+            || body["message"]
+                .as_str()
+                .is_some_and(|message| message.contains(field));
+        assert!(named, "the 400 does not name {field:?}: {body}");
+        body
+    }
+
+    fn is_chunked(&self) -> bool {
+        self.header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    }
+
+    fn content_length(&self) -> Option<usize> {
+        self.header("content-length").and_then(|v| v.parse().ok())
+    }
+}
+
+/// Sends `request` on a new connection and returns every byte of the reply. The request is
+/// written by its own thread while this one reads, so a server that answers (413, say)
+/// before reading a large body is heard. With `close_write` the client half-closes after
+/// sending, as a client that gave up mid-body would.
+pub fn exchange(addr: SocketAddr, request: &[u8], close_write: bool) -> Vec<u8> {
+    let stream = TcpStream::connect_timeout(&addr, READ_TIMEOUT)
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(READ_TIMEOUT)).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let request = request.to_vec();
+    let writing = thread::spawn(move || {
+        // The server may answer and close before taking the whole request; that is not
+        // this side's failure, the reply says what happened.
+        let _ = writer.write_all(&request);
+        let _ = writer.flush();
+        if close_write {
+            let _ = writer.shutdown(Shutdown::Write);
+        }
+    });
+    let reply = read_reply(&stream);
+    let _ = stream.shutdown(Shutdown::Both);
+    writing.join().unwrap();
+    reply
+}
+
+/// Reads until the reply is complete (its head, then `Content-Length` bytes) or the server
+/// closes. A reset after a complete head still counts as the reply.
+fn read_reply(mut stream: &TcpStream) -> Vec<u8> {
+    let mut reply = Vec::new();
+    let mut chunk = [0_u8; 16 * 1024];
+    loop {
+        if is_complete(&reply) {
+            return reply;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return reply,
+            Ok(n) => reply.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                ) && !reply.is_empty() =>
+            {
+                return reply;
+            }
+            Err(e) => panic!(
+                "no complete reply within {READ_TIMEOUT:?} ({e}); got {:?}",
+                String::from_utf8_lossy(&reply)
+            ),
+        }
+    }
+}
+
+fn is_complete(reply: &[u8]) -> bool {
+    let Some(head_end) = find(reply, b"\r\n\r\n") else {
+        return false;
+    };
+    let Ok(head) = Response::parse(&reply[..head_end + 4]) else {
+        return false;
+    };
+    if head.is_chunked() {
+        return reply.ends_with(b"\r\n0\r\n\r\n")
+            || reply[head_end + 4..].starts_with(b"0\r\n\r\n");
+    }
+    match head.content_length() {
+        Some(length) => reply.len() >= head_end + 4 + length,
+        // 204 and 304 carry no body; anything else without a length ends at EOF.
+        None => head.status == 204 || head.status == 304,
+    }
+}
+
+fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = find(rest, b"\r\n").ok_or("unterminated chunk size")?;
+        let size_line = std::str::from_utf8(&rest[..line_end]).map_err(|e| e.to_string())?;
+        let size_hex = size_line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_hex, 16).map_err(|e| e.to_string())?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(rest.get(..size).ok_or("chunk shorter than its size")?);
+        rest = rest.get(size + 2..).ok_or("chunk without its CRLF")?;
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}

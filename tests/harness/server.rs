@@ -1,0 +1,434 @@
+//! `TestServer`: a real `canvass serve` on a free loopback port with its own database in a
+//! temp dir, spoken to over raw HTTP. Its `Drop` fails the test when the server panicked.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use super::http::{Response, exchange};
+use super::seed::AXIOS_HEADERS;
+
+/// The signing key every `TestServer::start()` runs with, so tests can mint their own
+/// tokens (expired, for unknown users) with `harness::token`.
+pub const TEST_SECRET: &str = "canvass-integration-test-secret-not-for-production-0123456789abc";
+
+/// The password `TestServer::user` registers everyone with.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
+const EXIT_DEADLINE: Duration = Duration::from_secs(20);
+const LOG_DEADLINE: Duration = Duration::from_secs(10);
+const STARTUP_PREFIX: &str = "canvass listening on http://";
+
+pub struct TestServer {
+    dir: TempDir,
+    with_secret: bool,
+    running: Option<Running>,
+    addr: SocketAddr,
+    startup_line: String,
+    stderr: Arc<Log>,
+}
+
+/// One run of the process and the threads draining its pipes.
+struct Running {
+    child: Child,
+    stdout_reader: JoinHandle<()>,
+    stderr_reader: JoinHandle<()>,
+}
+
+/// Everything the server wrote to stderr, over every run, with a condition variable so a
+/// test can wait for a line instead of sleeping.
+#[derive(Default)]
+struct Log {
+    text: Mutex<String>,
+    grew: Condvar,
+}
+
+impl TestServer {
+    /// A server with `CANVASS_SECRET` set to `TEST_SECRET`.
+    pub fn start() -> TestServer {
+        TestServer::launch(true)
+    }
+
+    /// A server without `CANVASS_SECRET`: it makes its own `secret.key` beside the database.
+    pub fn start_without_secret() -> TestServer {
+        TestServer::launch(false)
+    }
+
+    fn launch(with_secret: bool) -> TestServer {
+        let dir = tempfile::Builder::new()
+            .prefix("canvass-test-")
+            .tempdir()
+            .unwrap();
+        let mut server = TestServer {
+            dir,
+            with_secret,
+            running: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            startup_line: String::new(),
+            stderr: Arc::new(Log::default()),
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_canvass"));
+        command
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0", "--db"])
+            .arg(self.db_path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("RUST_LOG");
+        // Only what the test chooses reaches the server.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("CANVASS_") {
+                command.env_remove(name);
+            }
+        }
+        if self.with_secret {
+            command.env("CANVASS_SECRET", TEST_SECRET);
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", env!("CARGO_BIN_EXE_canvass")));
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::clone(&self.stderr);
+        let stderr_reader = thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut text = log.text.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+                log.grew.notify_all();
+            }
+        });
+        let (lines, stdout_lines) = mpsc::channel();
+        let stdout_reader = thread::spawn(move || forward_lines(stdout, &lines));
+        self.running = Some(Running {
+            child,
+            stdout_reader,
+            stderr_reader,
+        });
+        let line = self.wait_for_startup(&stdout_lines);
+        self.addr = parse_startup_line(&line);
+        self.startup_line = line;
+    }
+
+    fn wait_for_startup(&mut self, lines: &Receiver<String>) -> String {
+        let deadline = Instant::now() + STARTUP_DEADLINE;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(STARTUP_PREFIX) => return line,
+                Ok(line) => seen.push(line),
+                Err(RecvTimeoutError::Timeout) => {
+                    let stderr = self.stderr();
+                    panic!(
+                        "no `{STARTUP_PREFIX}` line within {STARTUP_DEADLINE:?}; \
+                         stdout {seen:?}; stderr:\n{stderr}"
+                    );
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.reap();
+                    let stderr = self.stderr();
+                    panic!(
+                        "canvass serve exited ({status:?}) before listening; \
+                         stdout {seen:?}; stderr:\n{stderr}"
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("canvass.db")
+    }
+
+    /// The line the server printed when it started listening, as printed.
+    pub fn startup_line(&self) -> &str {
+        &self.startup_line
+    }
+
+    /// Everything the server has written to stderr so far, over all its runs.
+    pub fn stderr(&self) -> String {
+        self.stderr.text.lock().unwrap().clone()
+    }
+
+    /// Waits until a stderr line satisfies `wanted` and returns that line; fails the test
+    /// (showing stderr) after a deadline.
+    #[track_caller]
+    pub fn wait_for_stderr_line(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + LOG_DEADLINE;
+        let mut text = self.stderr.text.lock().unwrap();
+        loop {
+            if let Some(line) = text.lines().find(|line| wanted(line)) {
+                return line.to_owned();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no stderr line {what} within {LOG_DEADLINE:?}; stderr:\n{text}"
+            );
+            text = self.stderr.grew.wait_timeout(text, left).unwrap().0;
+        }
+    }
+
+    // ---- HTTP ----
+
+    /// Sends one request with `Connection: close` and returns the parsed reply. A body, or a
+    /// POST/PUT without one, gets a `Content-Length`.
+    #[track_caller]
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for (name, value) in headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
+            let _ = write!(head, "Content-Length: {}\r\n", body.len());
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        let reply = self.raw(&bytes);
+        Response::parse(&reply).unwrap_or_else(|e| {
+            panic!(
+                "{method} {path}: unparsable reply ({e}): {:?}",
+                String::from_utf8_lossy(&reply)
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], b"")
+    }
+
+    /// A GET with `Authorization: Bearer <token>`.
+    #[track_caller]
+    pub fn get_as(&self, path: &str, token: &str) -> Response {
+        let auth = format!("Bearer {token}");
+        self.request("GET", path, &[("Authorization", &auth)], b"")
+    }
+
+    /// A POST of `body` as JSON, with `Authorization: Bearer <token>` when given.
+    #[track_caller]
+    pub fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        self.send_json("POST", path, body, token)
+    }
+
+    #[track_caller]
+    pub fn put_json(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        self.send_json("PUT", path, body, token)
+    }
+
+    /// A POST without a body (refresh, logout-all, close).
+    #[track_caller]
+    pub fn post(&self, path: &str, token: Option<&str>) -> Response {
+        let auth = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        self.request("POST", path, &headers, b"")
+    }
+
+    #[track_caller]
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let auth = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|a| ("Authorization", a.as_str())).collect();
+        self.request("DELETE", path, &headers, b"")
+    }
+
+    #[track_caller]
+    fn send_json(&self, method: &str, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let auth = token.map(|token| format!("Bearer {token}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth));
+        }
+        self.request(method, path, &headers, body.to_string().as_bytes())
+    }
+
+    /// An axios request of the seed's Vue client: its headers, a JSON body and, when it
+    /// has a token, `Authorization: Bearer: <jwt>` with the colon.
+    #[track_caller]
+    pub fn axios(&self, method: &str, path: &str, body: &Value, jwt: Option<&str>) -> Response {
+        let auth = jwt.map(|jwt| format!("Bearer: {jwt}"));
+        let mut headers = AXIOS_HEADERS.to_vec();
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth));
+        }
+        self.request(method, path, &headers, body.to_string().as_bytes())
+    }
+
+    /// Sends arbitrary bytes on a new connection and returns the raw reply.
+    pub fn raw(&self, bytes: &[u8]) -> Vec<u8> {
+        exchange(self.addr, bytes, false)
+    }
+
+    /// Like `raw`, then half-closes the connection: the client has nothing more to send.
+    pub fn raw_then_close(&self, bytes: &[u8]) -> Vec<u8> {
+        exchange(self.addr, bytes, true)
+    }
+
+    // ---- users, the way the seed client makes them ----
+
+    /// Registers through the seed client's request and asserts 201; returns the body.
+    #[track_caller]
+    pub fn register(&self, email: &str, password: &str) -> Value {
+        let body = json!({"email": email, "password": password});
+        self.axios("POST", "/api/register/", &body, None)
+            .expect(201)
+    }
+
+    /// Logs in through the seed client's request and returns the token.
+    #[track_caller]
+    pub fn login(&self, email: &str, password: &str) -> String {
+        let body = json!({"email": email, "password": password});
+        let reply = self.axios("POST", "/api/login/", &body, None).expect(200);
+        reply["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login answered no token: {reply}"))
+            .to_owned()
+    }
+
+    /// Registers `email` with `PASSWORD`, logs in and returns the token.
+    #[track_caller]
+    pub fn user(&self, email: &str) -> String {
+        self.register(email, PASSWORD);
+        self.login(email, PASSWORD)
+    }
+
+    // ---- the process ----
+
+    /// Sends SIGTERM, waits for the exit and returns its status.
+    #[track_caller]
+    pub fn stop(&mut self) -> ExitStatus {
+        let running = self.running.as_ref().expect("the server is not running");
+        let pid = running.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid} failed: {sent}");
+        let status = self.reap();
+        status.unwrap_or_else(|| {
+            panic!(
+                "canvass serve did not exit within {EXIT_DEADLINE:?} of SIGTERM; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// Stops the server with SIGTERM (asserting it exits 0) when it runs, then starts it
+    /// again on the same database with the same secret settings.
+    #[track_caller]
+    pub fn restart(&mut self) {
+        if self.running.is_some() {
+            let status = self.stop();
+            assert!(
+                status.success(),
+                "SIGTERM: canvass serve exited with {status}; stderr:\n{}",
+                self.stderr()
+            );
+        }
+        self.spawn();
+    }
+
+    /// Kills the server with SIGKILL and reaps it; `restart()` brings it back.
+    pub fn kill9(&mut self) {
+        let running = self.running.as_mut().expect("the server is not running");
+        running.child.kill().unwrap();
+        self.reap();
+    }
+
+    /// Waits (with a deadline, SIGKILL after it) for the process to exit, then for its pipes
+    /// to drain. `None` when it had to be killed.
+    fn reap(&mut self) -> Option<ExitStatus> {
+        let running = self.running.take()?;
+        let pid = running.child.id();
+        let (exited, exit) = mpsc::channel();
+        let mut child = running.child;
+        let waiter = thread::spawn(move || {
+            let _ = exited.send(child.wait());
+        });
+        let status = exit.recv_timeout(EXIT_DEADLINE).ok().map(Result::unwrap);
+        if status.is_none() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        waiter.join().unwrap();
+        running.stdout_reader.join().unwrap();
+        running.stderr_reader.join().unwrap();
+        status
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.as_mut() {
+            let _ = running.child.kill();
+        }
+        self.reap();
+        let stderr = self.stderr();
+        if !thread::panicking() {
+            assert!(
+                !stderr.contains("panicked"),
+                "canvass serve panicked; stderr:\n{stderr}"
+            );
+        }
+    }
+}
+
+/// Sends each stdout line to the test, then keeps draining so the server never blocks on
+/// a full pipe once nobody listens.
+fn forward_lines(stdout: ChildStdout, lines: &mpsc::Sender<String>) {
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let _ = lines.send(line);
+    }
+}
+
+/// `canvass listening on http://ADDR (db: PATH)` → ADDR.
+#[track_caller]
+fn parse_startup_line(line: &str) -> SocketAddr {
+    let rest = line.strip_prefix(STARTUP_PREFIX).unwrap_or_default();
+    let (addr, db) = rest.split_once(" (db: ").unwrap_or_else(|| {
+        panic!("startup line {line:?} is not `{STARTUP_PREFIX}ADDR (db: PATH)`")
+    });
+    assert!(
+        db.ends_with(')'),
+        "startup line {line:?} is not `{STARTUP_PREFIX}ADDR (db: PATH)`"
+    );
+    addr.parse()
+        .unwrap_or_else(|e| panic!("startup line {line:?}: bad address {addr:?}: {e}"))
+}

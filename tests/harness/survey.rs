@@ -1,0 +1,122 @@
+//! Survey bodies as the seed client builds them, the seed client's vote (the survey sent
+//! back with a `"choice"` per question), and ways to read a `Survey` reply.
+
+use serde_json::{Value, json};
+
+use super::server::TestServer;
+
+/// The seed's create-survey body: two questions, three and two choices.
+pub fn seed_survey(name: &str) -> Value {
+    json!({
+        "name": name,
+        "questions": [
+            {"question": "Which colour?", "choices": ["Red", "Green", "Blue"]},
+            {"question": "Which pet?", "choices": ["Cat", "Dog"]},
+        ],
+    })
+}
+
+/// A rich survey: a single-choice, a multiple-choice, an optional text question.
+pub fn rich_survey(name: &str, one_response_per_user: bool) -> Value {
+    json!({
+        "name": name,
+        "one_response_per_user": one_response_per_user,
+        "questions": [
+            {"text": "Lunch?", "kind": "single", "choices": ["Pizza", "Salad"]},
+            {"text": "Drinks?", "kind": "multiple", "choices": ["Tea", "Coffee", "Water"]},
+            {"text": "Anything else?", "kind": "text", "required": false},
+        ],
+    })
+}
+
+/// What the seed client PUTs: the survey as GET returned it, where question `i` carries
+/// `"choice": <id of its choice picks[i]>`.
+pub fn vote(survey: &Value, picks: &[usize]) -> Value {
+    let mut body = survey.clone();
+    let questions = body["questions"].as_array_mut().unwrap();
+    assert_eq!(questions.len(), picks.len(), "one pick per question");
+    for (question, &pick) in questions.iter_mut().zip(picks) {
+        let choice = question["choices"][pick]["id"].clone();
+        assert!(choice.is_u64(), "no choice {pick} in {question}");
+        question["choice"] = choice;
+    }
+    body
+}
+
+pub fn survey_path(id: &Value) -> String {
+    format!("/api/surveys/{id}/")
+}
+
+/// The id field of a JSON object, as the integer it must be.
+#[track_caller]
+pub fn id_of(value: &Value) -> u64 {
+    value["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no integer id in {value}"))
+}
+
+/// The id of choice `c` of question `q`.
+pub fn choice_id(survey: &Value, q: usize, c: usize) -> u64 {
+    id_of(&survey["questions"][q]["choices"][c])
+}
+
+pub fn question_id(survey: &Value, q: usize) -> u64 {
+    id_of(&survey["questions"][q])
+}
+
+/// Whether `s` is the seed's `created_at`: `YYYY-MM-DD HH:MM:SS`.
+pub fn is_seed_timestamp(s: &str) -> bool {
+    let pattern = "dddd-dd-dd dd:dd:dd";
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
+            b'd' => c.is_ascii_digit(),
+            _ => c == p,
+        })
+}
+
+impl TestServer {
+    /// Creates a survey as `token`'s user and returns the 201 body.
+    #[track_caller]
+    pub fn create_survey(&self, token: &str, body: &Value) -> Value {
+        self.post_json("/api/surveys/", body, Some(token))
+            .expect(201)
+    }
+
+    /// GET `/api/surveys/<id>/`, asserting 200.
+    #[track_caller]
+    pub fn survey(&self, id: u64) -> Value {
+        self.get(&format!("/api/surveys/{id}/")).expect(200)
+    }
+
+    /// GET `/api/surveys/<id>/results/`, asserting 200.
+    #[track_caller]
+    pub fn results(&self, id: u64) -> Value {
+        self.get(&format!("/api/surveys/{id}/results/")).expect(200)
+    }
+}
+
+/// The `count` of choice `choice` in a results body.
+#[track_caller]
+pub fn count_of(results: &Value, choice: u64) -> u64 {
+    results["questions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("results without questions: {results}"))
+        .iter()
+        .flat_map(|question| question["choices"].as_array().into_iter().flatten())
+        .find(|c| c["id"].as_u64() == Some(choice))
+        .and_then(|c| c["count"].as_u64())
+        .unwrap_or_else(|| panic!("no count for choice {choice} in {results}"))
+}
+
+/// The `selected` of choice `choice` in a `Survey` body.
+#[track_caller]
+pub fn selected_of(survey: &Value, choice: u64) -> u64 {
+    survey["questions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("survey without questions: {survey}"))
+        .iter()
+        .flat_map(|question| question["choices"].as_array().into_iter().flatten())
+        .find(|c| c["id"].as_u64() == Some(choice))
+        .and_then(|c| c["selected"].as_u64())
+        .unwrap_or_else(|| panic!("no selected for choice {choice} in {survey}"))
+}

@@ -1,0 +1,25 @@
+//! canvass's integration tests: each runs the real `canvass serve` binary on a loopback
+//! port with its own database (`harness::server`) and speaks raw HTTP to it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod harness {
+    pub mod http;
+    pub mod seed;
+    pub mod server;
+    pub mod survey;
+    pub mod token;
+}
+
+mod contract;
+mod durability;
+mod http_limits;
+mod jwt;
+mod native;
+mod seed_bugs;

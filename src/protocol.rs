@@ -61,8 +61,19 @@ impl CreateSurveyRequest {
                         )
                     })?,
                 };
+                // Name the key the client used: the seed says `question`, rich bodies `text`.
+                let text = match (q.text, q.question) {
+                    (Some(text), _) if text.trim().is_empty() => {
+                        return Err(ValidationError::new(
+                            format!("questions[{i}].text"),
+                            "must not be empty",
+                        ));
+                    }
+                    (Some(text), _) | (None, Some(text)) => text,
+                    (None, None) => String::new(),
+                };
                 Ok(NewQuestion {
-                    text: q.text.or(q.question).unwrap_or_default(),
+                    text,
                     kind,
                     required: q.required.unwrap_or(true),
                     choices: q.choices,

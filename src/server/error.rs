@@ -28,6 +28,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("too many failed logins; try again in {} s", retry_after_secs(*.retry_after))]
+    TooManyRequests { retry_after: std::time::Duration },
     /// Logged with the request id; the client only sees "internal error".
     #[error("internal error")]
     Internal(String),
@@ -50,6 +52,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::Internal(_) => 500,
         }
     }
@@ -64,6 +67,11 @@ impl ApiError {
             authenticated: matches!(self, ApiError::Unauthorized(_)).then_some(false),
         }
     }
+}
+
+/// Whole seconds, rounded up: `Retry-After: 0` would invite an immediate retry.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 impl From<ValidationError> for ApiError {

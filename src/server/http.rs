@@ -10,7 +10,7 @@
 //! is answered with JSON by tiny_http itself. This module only checks the declared length.
 
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,7 +20,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::error::{ApiError, retry_after_secs};
 use super::routes::Method;
 
 /// A request as handlers see it: owned, body already read.
@@ -32,6 +32,8 @@ pub struct Request {
     query: String,
     headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The client's address, for login throttling.
+    pub remote: Option<IpAddr>,
 }
 
 impl Request {
@@ -81,16 +83,22 @@ pub struct Reply {
     pub status: u16,
     content_type: &'static str,
     body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
+    fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
     pub fn json<T: Serialize>(status: u16, value: &T) -> Reply {
         match serde_json::to_vec(value) {
-            Ok(body) => Reply {
-                status,
-                content_type: "application/json",
-                body,
-            },
+            Ok(body) => Reply::new(status, "application/json", body),
             Err(e) => Reply::error(&ApiError::Internal(e.to_string())),
         }
     }
@@ -104,28 +112,22 @@ impl Reply {
     }
 
     pub fn no_content() -> Reply {
-        Reply {
-            status: 204,
-            content_type: "application/json",
-            body: Vec::new(),
-        }
+        Reply::new(204, "application/json", Vec::new())
     }
 
     pub fn csv(text: String) -> Reply {
-        Reply {
-            status: 200,
-            content_type: "text/csv; charset=utf-8",
-            body: text.into_bytes(),
-        }
+        Reply::new(200, "text/csv; charset=utf-8", text.into_bytes())
     }
 
     pub fn error(error: &ApiError) -> Reply {
         let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
-        Reply {
-            status: error.status(),
-            content_type: "application/json",
-            body,
+        let mut reply = Reply::new(error.status(), "application/json", body);
+        if let ApiError::TooManyRequests { retry_after } = error {
+            reply
+                .headers
+                .push(("Retry-After", retry_after_secs(*retry_after).to_string()));
         }
+        reply
     }
 }
 
@@ -270,6 +272,7 @@ fn serve_one(mut rq: tiny_http::Request, id: u64, config: &HttpConfig, handler: 
                     query,
                     headers,
                     body,
+                    remote: rq.remote_addr().map(SocketAddr::ip),
                 };
                 match catch_unwind(AssertUnwindSafe(|| handler(&request))) {
                     Ok(Ok(reply)) => reply,
@@ -291,6 +294,7 @@ fn serve_one(mut rq: tiny_http::Request, id: u64, config: &HttpConfig, handler: 
     let status = reply.status;
     let mut response = tiny_http::Response::from_data(reply.body).with_status_code(status);
     let mut headers = vec![("Content-Type", reply.content_type.to_owned())];
+    headers.extend(reply.headers);
     headers.extend(cors_headers(
         &config.origins,
         origin.as_deref(),

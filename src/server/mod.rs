@@ -9,6 +9,7 @@ mod password;
 mod routes;
 mod secret;
 pub mod store;
+mod throttle;
 mod token;
 
 use std::io::Write;
@@ -23,6 +24,10 @@ use crate::cli::ServeArgs;
 use handlers::Ctx;
 use http::{HttpConfig, HttpServer};
 use store::{SqliteStore, StoreError};
+use throttle::{LoginThrottle, ThrottleConfig};
+
+/// How long failed logins count against an e-mail or address.
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Everything `serve` needs, defaults resolved.
 #[derive(Debug, Clone)]
@@ -33,6 +38,7 @@ pub struct ServeConfig {
     pub origins: Vec<String>,
     pub threads: usize,
     pub max_body: usize,
+    pub throttle: ThrottleConfig,
     /// From `CANVASS_SECRET`; `None` means the key file beside the database.
     pub secret: Option<String>,
 }
@@ -92,6 +98,11 @@ impl ServeConfig {
             origins: args.origins,
             threads,
             max_body: args.max_body,
+            throttle: ThrottleConfig {
+                per_email: args.login_failures,
+                per_address: args.login_failures.saturating_mul(10),
+                window: LOGIN_WINDOW,
+            },
             secret: std::env::var("CANVASS_SECRET")
                 .ok()
                 .filter(|s| !s.is_empty()),
@@ -117,6 +128,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         store: Arc::new(store),
         passwords: password::Passwords::new().map_err(|e| ServerError::Startup(e.to_string()))?,
         tokens: token::Tokens::new(&key, config.token_ttl),
+        throttle: LoginThrottle::new(config.throttle),
     };
     // Registered before binding, so a signal that arrives right after the address line is
     // printed is never missed.

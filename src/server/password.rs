@@ -131,6 +131,24 @@ mod tests {
     }
 
     #[test]
+    fn the_dummy_hash_that_unknown_users_verify_against_costs_what_a_real_one_costs() {
+        // Equal work is what hides which e-mails have accounts; prove it on the parameters
+        // rather than on the clock.
+        let passwords = Passwords::new().unwrap();
+        let real = passwords
+            .hash(&Password::parse("pw".into()).unwrap())
+            .unwrap();
+        let (real, dummy) = (
+            PasswordHash::new(&real).unwrap(),
+            PasswordHash::new(&passwords.dummy_hash).unwrap(),
+        );
+        assert_eq!(real.algorithm, dummy.algorithm);
+        assert_eq!(real.version, dummy.version);
+        assert_eq!(real.params, dummy.params);
+        assert_eq!(real.hash.map(|h| h.len()), dummy.hash.map(|h| h.len()));
+    }
+
+    #[test]
     fn an_unknown_user_never_verifies_even_with_the_dummy_password() {
         let passwords = Passwords::new().unwrap();
         let dummy = passwords.dummy_hash.clone();

@@ -14,6 +14,7 @@ use super::http::{Reply, Request};
 use super::password::Passwords;
 use super::routes::{Method, Route};
 use super::store::Store;
+use super::throttle::LoginThrottle;
 use super::token::Tokens;
 use crate::domain::User;
 
@@ -22,6 +23,7 @@ pub struct Ctx {
     pub store: Arc<dyn Store>,
     pub passwords: Passwords,
     pub tokens: Tokens,
+    pub throttle: LoginThrottle,
 }
 
 impl Ctx {

@@ -23,3 +23,4 @@ mod http_limits;
 mod jwt;
 mod native;
 mod seed_bugs;
+mod throttle;

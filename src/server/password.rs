@@ -21,8 +21,8 @@ pub struct Passwords {
     argon: Argon2<'static>,
     /// A real hash of a random password, verified against when the e-mail is unknown.
     dummy_hash: String,
-    /// Hashing is CPU- and memory-heavy; at most one per core runs at a time, so a burst of
-    /// logins queues here instead of starving the workers that serve reads.
+    /// Hashing is CPU- and memory-heavy; at most one per two cores runs at a time, so a burst
+    /// of logins queues here instead of starving the workers that serve reads.
     permits: Permits,
 }
 
@@ -40,7 +40,7 @@ impl Passwords {
         Ok(Self {
             argon,
             dummy_hash,
-            permits: Permits::new(cores),
+            permits: Permits::new((cores / 2).max(1)),
         })
     }
 

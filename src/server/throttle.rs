@@ -101,7 +101,8 @@ fn blocked<K: Hash + Eq>(
 ) -> Option<Duration> {
     let failures = *lock(table).get(key)?;
     let elapsed = now.duration_since(failures.since);
-    (failures.count >= limit && elapsed < window).then(|| window - elapsed)
+    let left = window.checked_sub(elapsed).filter(|left| !left.is_zero());
+    left.filter(|_| failures.count >= limit)
 }
 
 fn bump<K: Hash + Eq>(table: &Mutex<HashMap<K, Failures>>, key: K, window: Duration, now: Instant) {

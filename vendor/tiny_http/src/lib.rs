@@ -484,6 +484,10 @@ fn configure(stream: &TcpStream, limits: &Limits) -> IoResult<()> {
     let timeout = |d: Duration| Some(d).filter(|d| !d.is_zero());
     stream.set_read_timeout(timeout(limits.read_timeout))?;
     stream.set_write_timeout(timeout(limits.write_timeout))?;
+    // canvass patch: a response goes out in more than one write (head, then body); with
+    // Nagle's algorithm on, the second write waits for the client's delayed ACK, ~40 ms per
+    // response on Linux (measured: 64 KiB listings at p50 44 ms).
+    stream.set_nodelay(true)?;
     Ok(())
 }
 

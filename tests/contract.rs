@@ -9,7 +9,8 @@ use crate::harness::seed::{
 };
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, is_seed_timestamp, seed_survey, selected_of, survey_path, vote,
+    choice_id, count_of, id_of, is_seed_timestamp, seed_survey, selected_of, survey_path,
+    timestamp_secs, vote,
 };
 use crate::harness::token;
 
@@ -258,13 +259,24 @@ fn putting_the_survey_back_with_a_choice_per_question_counts_each_chosen_choice(
     let answered = reply.expect(201);
     assert_json_content_type(&reply);
     assert_eq!(contract_view(&answered), contract_view(&fetched));
+    // The reply already counts the vote it records (README: `selected`).
+    assert_eq!(
+        selected_of(&answered, choice_id(&created, 0, 2)),
+        1,
+        "{answered}"
+    );
+    assert_eq!(
+        selected_of(&answered, choice_id(&created, 1, 0)),
+        1,
+        "{answered}"
+    );
     server
         .axios("PUT", &path, &vote(&fetched, &[2, 1]), None)
         .expect(201);
 
     let after = server.get(&path).expect(200);
     let results = server.results(id_of(&created));
-    let expected = [[0, 0, 2], [1, 1, 0]];
+    let expected: [&[u64]; 2] = [&[0, 0, 2], &[1, 1]];
     for (q, counts) in expected.iter().enumerate() {
         for (c, &count) in counts.iter().enumerate() {
             let choice = choice_id(&created, q, c);
@@ -366,6 +378,10 @@ fn the_cors_preflight_is_answered_for_every_seed_request() {
         ("/api/surveys/", "POST"),
         ("/api/surveys/1/", "GET"),
         ("/api/surveys/1/", "PUT"),
+        // canvass's own routes are called from browsers too.
+        ("/api/me/", "GET"),
+        ("/api/surveys/1/", "DELETE"),
+        ("/api/surveys/1/responses/", "POST"),
     ];
     for (path, method) in preflights {
         let reply = server.request(
@@ -488,4 +504,40 @@ fn an_expired_token_answers_the_seeds_expired_token_body() {
     let reply = server.axios("POST", "/api/surveys/", &seed_survey("x"), Some(&expired));
     assert_eq!(reply.error(401), expired_token());
     assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+}
+
+#[test]
+fn created_at_is_utc_whatever_the_servers_time_zone() {
+    // UTC+14 in POSIX form, which needs no tz database: local time would be 14 hours off.
+    let server = TestServer::start_with_env(&[("TZ", "ABC-14")]);
+    let jwt = server.user(ANN);
+    let survey = server
+        .axios("POST", "/api/surveys/", &seed_survey("When"), Some(&jwt))
+        .expect(201);
+    let question = &survey["questions"][0];
+    for value in [
+        &survey["created_at"],
+        &question["created_at"],
+        &question["choices"][0]["created_at"],
+    ] {
+        let secs = timestamp_secs(value.as_str().unwrap_or_default());
+        assert!(
+            (secs - token::now()).abs() < 600,
+            "created_at {value} is not UTC now"
+        );
+    }
+}
+
+#[test]
+fn names_and_choices_round_trip_any_unicode() {
+    let server = TestServer::start();
+    let jwt = server.user(ANN);
+    let sent = json!({"name": "Café ☕ — 投票 \"quoted\" \\ back\nslash", "questions": [
+        {"question": "Ünïcödé? 🚀", "choices": ["Ja ✅", "Nein ❌", "\u{0}nul"]},
+    ]});
+    let created = server
+        .axios("POST", "/api/surveys/", &sent, Some(&jwt))
+        .expect(201);
+    assert_survey_matches(&created, &sent);
+    assert_survey_matches(&server.survey(id_of(&created)), &sent);
 }

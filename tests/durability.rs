@@ -2,15 +2,20 @@
 //! restarts, SIGTERM, `kill -9`, the generated secret.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::Barrier;
+use std::process::{Command, Stdio};
+use std::sync::{Barrier, mpsc};
 use std::thread;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::harness::http::read_response;
 use crate::harness::seed::invalid_token;
-use crate::harness::server::{PASSWORD, TestServer};
+use crate::harness::server::{PASSWORD, TEST_SECRET, TestServer};
 use crate::harness::survey::{
     choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_path, vote,
 };
@@ -129,9 +134,87 @@ fn the_startup_line_names_the_address_and_the_database() {
 }
 
 #[test]
+fn the_default_address_is_the_seed_clients_127_0_0_1_port_5000() {
+    // The seed client's API_URL is fixed (CONTRACT.md Part 1). Another process may hold
+    // the port: then the error must name the address instead.
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_canvass"));
+    command
+        .args(["serve", "--db"])
+        .arg(dir.path().join("canvass.db"))
+        .env("CANVASS_SECRET", TEST_SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CANVASS_") && name != "CANVASS_SECRET" {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (line_sender, line) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        let mut first = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut first);
+        let _ = line_sender.send(first);
+    });
+    let first = line
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_default();
+    let mut stderr = String::new();
+    if first.is_empty() {
+        // It exited, or hangs without a word: either way its stderr must say why.
+        let _ = child.kill();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(
+            stderr.contains("127.0.0.1:5000"),
+            "no address in the error:\n{stderr}"
+        );
+    } else {
+        assert!(
+            first.starts_with("canvass listening on http://127.0.0.1:5000 (db: "),
+            "{first}"
+        );
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    }
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    if !first.is_empty() {
+        assert_eq!(status.code(), Some(0), "SIGTERM: {status}");
+    }
+}
+
+#[test]
 fn sigterm_exits_zero() {
     let mut server = TestServer::start();
     server.user(ANN);
+    let status = server.stop();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "SIGTERM: {status}; stderr:\n{}",
+        server.stderr()
+    );
+}
+
+#[test]
+fn sigterm_exits_zero_while_browsers_hold_idle_connections() {
+    let mut server = TestServer::start();
+    // One connection opened and never used, as browsers pre-connect; one kept alive after
+    // an answered request.
+    let _preconnected = TcpStream::connect(server.addr()).unwrap();
+    let mut kept_alive = TcpStream::connect(server.addr()).unwrap();
+    kept_alive
+        .write_all(b"GET /api/health/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&kept_alive).status, 200);
     let status = server.stop();
     assert_eq!(
         status.code(),
@@ -197,6 +280,40 @@ fn users_surveys_votes_and_tokens_survive_a_restart() {
     server.login(ANN, PASSWORD);
     let again = json!({"email": ANN, "password": PASSWORD});
     server.post_json("/api/register/", &again, None).error(409);
+}
+
+#[test]
+fn revocations_closures_and_deletions_survive_a_restart() {
+    let mut server = TestServer::start();
+    let owner = server.user(OWNER);
+    let revoked = server.user(ANN);
+    server.post("/api/logout-all/", Some(&revoked)).expect(200);
+    let closed = server.create_survey(&owner, &seed_survey("Closed"));
+    let deleted = server.create_survey(&owner, &seed_survey("Deleted"));
+    server
+        .post(
+            &format!("/api/surveys/{}/close/", closed["id"]),
+            Some(&owner),
+        )
+        .expect(200);
+    let gone = server.delete(&survey_path(&deleted["id"]), Some(&owner));
+    assert_eq!(gone.status, 204, "{}", gone.text());
+    server.restart();
+    assert_eq!(
+        server.get_as("/api/me/", &revoked).error(401),
+        invalid_token()
+    );
+    assert_eq!(server.survey(id_of(&closed))["status"], "closed");
+    server.get(&survey_path(&deleted["id"])).error(404);
+    let fetched = server.survey(id_of(&closed));
+    server
+        .axios(
+            "PUT",
+            &survey_path(&closed["id"]),
+            &vote(&fetched, &[0, 0]),
+            None,
+        )
+        .error(409);
 }
 
 #[test]

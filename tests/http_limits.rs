@@ -214,6 +214,43 @@ fn a_garbage_request_does_not_stop_the_server() {
     assert_still_serving(&server);
 }
 
+#[test]
+fn requests_kept_alive_on_one_connection_are_each_answered() {
+    let server = TestServer::start();
+    let host = server.addr();
+    let login = r#"{"email": "nobody@example.com", "password": "x"}"#;
+    let pipelined = format!(
+        "GET /api/health/ HTTP/1.1\r\nHost: {host}\r\n\r\n\
+         POST /api/login/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{login}\
+         POST /api/register/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: 8\r\n\r\nnot json\
+         GET /api/surveys/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        login.len()
+    );
+    let replies = Response::parse_all(&server.raw_until_close(pipelined.as_bytes())).unwrap();
+    let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
+    assert_eq!(statuses, [200, 401, 400, 200]);
+    assert_eq!(replies[3].json(), json!([]));
+}
+
+// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+#[test]
+fn the_bytes_of_a_refused_body_are_never_read_as_a_request() {
+    let server = TestServer::start();
+    let host = server.addr();
+    let smuggled = format!(
+        "POST /api/register/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: 2000000\r\n\r\n\
+         GET /api/surveys/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    );
+    let replies = Response::parse_all(&server.raw_until_close(smuggled.as_bytes())).unwrap();
+    let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
+    assert_eq!(statuses, [413], "the body was answered as a request");
+    replies[0].error(413);
+    assert_still_serving(&server);
+}
+
 /// Whether `line` has `method`, `path` and `status` among its words.
 fn logs(line: &str, method: &str, path: &str, status: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();

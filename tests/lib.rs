@@ -17,10 +17,14 @@ mod harness {
     pub mod token;
 }
 
+mod bad_input;
 mod contract;
 mod durability;
 mod http_limits;
 mod jwt;
 mod native;
+mod reliability;
 mod seed_bugs;
+mod settings;
+mod slow_clients;
 mod throttle;

@@ -344,6 +344,91 @@ fn an_optional_question_may_be_left_out() {
 }
 
 #[test]
+fn one_response_counts_a_choice_once_however_often_it_is_sent() {
+    // README: `selected` counts the responses that chose it.
+    let server = TestServer::start();
+    let jwt = server.user(OWNER);
+    let survey = server.create_survey(&jwt, &rich_survey("Lunch", false));
+    let (q0, q1) = (question_id(&survey, 0), question_id(&survey, 1));
+    let (pizza, salad, tea) = (
+        choice_id(&survey, 0, 0),
+        choice_id(&survey, 0, 1),
+        choice_id(&survey, 1, 0),
+    );
+    let repeats = [
+        json!({"answers": [
+            {"question_id": q0, "choice_ids": [pizza]},
+            {"question_id": q1, "choice_ids": [tea, tea]},
+        ]}),
+        json!({"answers": [
+            {"question_id": q0, "choice_ids": [pizza]},
+            {"question_id": q1, "choice_ids": [tea]},
+            {"question_id": q1, "choice_ids": [tea]},
+        ]}),
+        json!({"answers": [
+            {"question_id": q0, "choice_ids": [pizza]},
+            {"question_id": q0, "choice_ids": [pizza]},
+            {"question_id": q1, "choice_ids": [tea]},
+        ]}),
+    ];
+    let mut accepted = 0;
+    for body in repeats {
+        let reply = server.post_json(&responses_path(&survey), &body, None);
+        if reply.status == 201 {
+            accepted += 1;
+        } else {
+            reply.error(400);
+        }
+        let results = server.results(id_of(&survey));
+        assert_eq!(results["responses"], accepted, "{body} → {results}");
+        assert_eq!(count_of(&results, tea), accepted, "{body} → {results}");
+        assert_eq!(count_of(&results, pizza), accepted, "{body} → {results}");
+    }
+    // Two answers to one single-choice question are two choices: refused.
+    let split = json!({"answers": [
+        {"question_id": q0, "choice_ids": [pizza]},
+        {"question_id": q0, "choice_ids": [salad]},
+        {"question_id": q1, "choice_ids": [tea]},
+    ]});
+    server
+        .post_json(&responses_path(&survey), &split, None)
+        .error(400);
+    assert_eq!(count_of(&server.results(id_of(&survey)), salad), 0);
+}
+
+#[test]
+fn a_seed_vote_naming_a_question_twice_counts_once_or_is_refused() {
+    let server = TestServer::start();
+    let jwt = server.user(OWNER);
+    let survey = server.create_survey(&jwt, &seed_survey("Twice"));
+    let fetched = server.survey(id_of(&survey));
+    let path = survey_path(&survey["id"]);
+    let mut same = vote(&fetched, &[0, 0]);
+    let first = same["questions"][0].clone();
+    same["questions"].as_array_mut().unwrap().push(first);
+    let reply = server.axios("PUT", &path, &same, None);
+    let accepted = u64::from(reply.status == 201);
+    if accepted == 0 {
+        reply.error(400);
+    }
+    let results = server.results(id_of(&survey));
+    assert_eq!(
+        count_of(&results, choice_id(&survey, 0, 0)),
+        accepted,
+        "{results}"
+    );
+    // The same question with two different choices is two choices on a single question.
+    let mut split = vote(&fetched, &[0, 0]);
+    let mut other = split["questions"][0].clone();
+    other["choice"] = json!(choice_id(&survey, 0, 1));
+    split["questions"].as_array_mut().unwrap().push(other);
+    server.axios("PUT", &path, &split, None).error(400);
+    let results = server.results(id_of(&survey));
+    assert_eq!(count_of(&results, choice_id(&survey, 0, 1)), 0, "{results}");
+    assert_eq!(results["responses"], accepted, "{results}");
+}
+
+#[test]
 fn one_response_per_user_needs_a_login_and_refuses_a_second_response() {
     let server = TestServer::start();
     let owner = server.user(OWNER);
@@ -362,6 +447,36 @@ fn one_response_per_user_needs_a_login_and_refuses_a_second_response() {
     let results = server.results(id_of(&survey));
     assert_eq!(results["responses"], 2, "{results}");
     assert_eq!(count_of(&results, choice_id(&survey, 0, 0)), 2, "{results}");
+}
+
+#[test]
+fn one_response_per_user_holds_for_seed_votes_too() {
+    // A seed vote is "recorded as one response" (README), so the survey's rule applies.
+    let server = TestServer::start();
+    let owner = server.user(OWNER);
+    let ann = server.user(ANN);
+    let body = json!({"name": "Once", "one_response_per_user": true, "questions": [
+        {"question": "Which?", "choices": ["A", "B"]},
+    ]});
+    let survey = server.create_survey(&owner, &body);
+    let fetched = server.survey(id_of(&survey));
+    let path = survey_path(&survey["id"]);
+    let ballot = vote(&fetched, &[0]);
+    assert_eq!(
+        server.axios("PUT", &path, &ballot, None).error(401),
+        invalid_token()
+    );
+    server.axios("PUT", &path, &ballot, Some(&ann)).expect(201);
+    server.axios("PUT", &path, &ballot, Some(&ann)).error(409);
+    let answers = json!({"answers": [
+        {"question_id": question_id(&survey, 0), "choice_ids": [choice_id(&survey, 0, 1)]},
+    ]});
+    server
+        .post_json(&responses_path(&survey), &answers, Some(&ann))
+        .error(409);
+    let results = server.results(id_of(&survey));
+    assert_eq!(results["responses"], 1, "{results}");
+    assert_eq!(count_of(&results, choice_id(&survey, 0, 0)), 1, "{results}");
 }
 
 #[test]
@@ -412,6 +527,17 @@ fn only_the_owner_deletes_a_survey_and_then_it_is_gone() {
     let survey = server.create_survey(&owner, &seed_survey("Doomed"));
     let kept = server.create_survey(&owner, &seed_survey("Kept"));
     let path = survey_path(&survey["id"]);
+    // Answered surveys are deleted too, responses and all.
+    server
+        .axios("PUT", &path, &vote(&survey, &[0, 0]), None)
+        .expect(201);
+    let answers = json!({"answers": [
+        {"question_id": question_id(&survey, 0), "choice_ids": [choice_id(&survey, 0, 1)]},
+        {"question_id": question_id(&survey, 1), "choice_ids": [choice_id(&survey, 1, 1)]},
+    ]});
+    server
+        .post_json(&responses_path(&survey), &answers, Some(&bob))
+        .expect(201);
     server.delete(&path, Some(&bob)).error(403);
     server.delete(&path, None).error(401);
     server
@@ -577,6 +703,8 @@ fn only_the_owner_may_export() {
     server
         .get_as("/api/surveys/424242/responses/?format=json", &owner)
         .error(404);
+    let xml = format!("{}?format=xml", responses_path(&survey));
+    server.get_as(&xml, &owner).error_naming("format");
 }
 
 #[test]

@@ -1,11 +1,14 @@
 //! The seed's bugs that canvass must not copy (CONTRACT.md Part 2), each test under the row
 //! it checks.
 
+use std::sync::Barrier;
+use std::thread;
+
 use serde_json::{Value, json};
 
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, seed_survey, selected_of, survey_path, vote,
+    choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_path, vote,
 };
 
 const ANN: &str = "ann@example.com";
@@ -91,6 +94,31 @@ fn registering_a_taken_email_answers_409() {
     server.login(ANN, PASSWORD);
 }
 
+// See: CONTRACT.md Part 2, "duplicate e-mail → 500".
+#[test]
+fn racing_registrations_of_one_email_make_one_user_and_409s() {
+    let server = TestServer::start();
+    let racers = 8;
+    let barrier = Barrier::new(racers);
+    let body = json!({"email": ANN, "password": PASSWORD});
+    let mut statuses: Vec<u16> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..racers)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    server.axios("POST", "/api/register/", &body, None).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    statuses.sort_unstable();
+    let mut expected = vec![409; racers];
+    expected[0] = 201;
+    assert_eq!(statuses, expected);
+    server.login(ANN, PASSWORD);
+}
+
 // See: CONTRACT.md Part 2, "unknown survey id → 500".
 #[test]
 fn an_unknown_survey_id_answers_404() {
@@ -173,6 +201,79 @@ fn a_valid_token_with_a_malformed_body_answers_400_not_401() {
     );
     not_json.error(400);
     assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+}
+
+// See: CONTRACT.md Part 2, "a valid token with a malformed body → 401" (→ 400), and
+// README: "400 malformed JSON, wrong types". An object's fields sent as a JSON array are
+// the wrong type, not a shorthand.
+#[test]
+fn bodies_that_are_arrays_where_objects_belong_are_refused() {
+    let server = TestServer::start();
+    let jwt = server.user(ANN);
+    let survey = server.create_survey(&jwt, &seed_survey("Target"));
+    let responses = format!("/api/surveys/{}/responses/", survey["id"]);
+    let path = survey_path(&survey["id"]);
+    let cases = [
+        (
+            "POST",
+            "/api/register/",
+            json!(["bob@example.com", PASSWORD]),
+        ),
+        ("POST", "/api/login/", json!([ANN, PASSWORD])),
+        (
+            "POST",
+            "/api/surveys/",
+            json!(["Array survey", [{"question": "Q?", "choices": ["A"]}]]),
+        ),
+        (
+            "POST",
+            "/api/surveys/",
+            json!(["Array questions", [["Q?", null, null, ["A"]]]]),
+        ),
+        (
+            "POST",
+            responses.as_str(),
+            json!([[
+                [question_id(&survey, 0), [choice_id(&survey, 0, 0)]],
+                [question_id(&survey, 1), [choice_id(&survey, 1, 0)]],
+            ]]),
+        ),
+        (
+            "PUT",
+            path.as_str(),
+            json!([[
+                [question_id(&survey, 0), choice_id(&survey, 0, 0)],
+                [question_id(&survey, 1), choice_id(&survey, 1, 0)],
+            ]]),
+        ),
+    ];
+    // Every case runs before one assertion, so a failure lists them all.
+    let mut failures = Vec::new();
+    for (method, path, body) in cases {
+        let reply = server.axios(method, path, &body, Some(&jwt));
+        if reply.status != 400 || reply.json()["message"].as_str().is_none() {
+            failures.push(format!(
+                "{method} {path} {body} → {} {}",
+                reply.status,
+                reply.text()
+            ));
+        }
+    }
+    // Nothing was made or counted: one user, one survey, no responses.
+    let bob = json!({"email": "bob@example.com", "password": PASSWORD});
+    let again = server.post_json("/api/register/", &bob, None);
+    if again.status != 201 {
+        failures.push(format!("bob@example.com was registered: {}", again.text()));
+    }
+    let list = server.get("/api/surveys/").expect(200);
+    if list.as_array().map(Vec::len) != Some(1) {
+        failures.push(format!("surveys were created: {list}"));
+    }
+    let results = server.results(id_of(&survey));
+    if results["responses"] != 0 {
+        failures.push(format!("responses were counted: {results}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".

@@ -34,9 +34,17 @@ fn repeated_failures_for_one_email_get_429_with_retry_after_even_for_the_right_p
     let right = json!({"email": "ann@example.com", "password": PASSWORD});
     let blocked = server.post_json("/api/login/", &right, None);
     assert_eq!(blocked.status, 429, "{}", blocked.text());
-    assert!(blocked.json()["message"].as_str().unwrap().contains("try again"));
+    assert!(
+        blocked.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again")
+    );
     let retry_after: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=15 * 60).contains(&retry_after), "Retry-After: {retry_after}");
+    assert!(
+        (1..=15 * 60).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
 
     // Another account is not locked out by Ann's attacker…
     server.register("bob@example.com", PASSWORD);

@@ -18,10 +18,10 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, retry_after_secs};
 use super::routes::Method;
+use crate::protocol::{RequestBody, check_objects};
 
 /// A request as handlers see it: owned, body already read.
 #[derive(Debug)]
@@ -54,26 +54,32 @@ impl Request {
     }
 
     /// The body as JSON of type `T`. A wrong type names its field (`questions[0].choices`).
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub fn json<T: RequestBody>(&self) -> Result<T, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad_request(
                 "the request body must be JSON, and it is empty",
             ));
         }
+        let value: serde_json::Value = serde_json::from_slice(&self.body).map_err(|e| {
+            ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
+        })?;
+        check_objects::<T>(&value)?;
+        // Parsed a second time, from the bytes: a `Value` keeps only the last of duplicate
+        // keys, while the struct deserializer refuses them.
         let mut de = serde_json::Deserializer::from_slice(&self.body);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let field = (path != ".").then_some(path);
-            let message = match (&field, inner.is_data()) {
-                (Some(field), true) => format!("{field}: {inner}"),
-                _ => format!("the request body is not valid JSON: {inner}"),
-            };
-            ApiError::BadRequest { message, field }
-        })?;
-        de.end()
-            .map_err(|e| ApiError::bad_request(format!("trailing data after JSON: {e}")))?;
-        Ok(value)
+            if path == "." {
+                ApiError::bad_request(inner.to_string())
+            } else {
+                let message = format!("{path}: {inner}");
+                ApiError::BadRequest {
+                    message,
+                    field: Some(path),
+                }
+            }
+        })
     }
 }
 

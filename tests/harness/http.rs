@@ -23,6 +23,22 @@ impl Response {
     /// Parses a full reply: status line, headers, then the body, honouring
     /// `Content-Length` or `Transfer-Encoding: chunked`.
     pub fn parse(raw: &[u8]) -> Result<Response, String> {
+        let (mut response, head_end) = Response::parse_head(raw)?;
+        let rest = &raw[head_end + 4..];
+        response.body = if response.is_chunked() {
+            dechunk(rest)?
+        } else if let Some(length) = response.content_length() {
+            rest.get(..length)
+                .ok_or_else(|| format!("body shorter than Content-Length {length}"))?
+                .to_vec()
+        } else {
+            rest.to_vec()
+        };
+        Ok(response)
+    }
+
+    /// The status and headers, with an empty body, and where the head ends.
+    fn parse_head(raw: &[u8]) -> Result<(Response, usize), String> {
         let head_end = find(raw, b"\r\n\r\n").ok_or("no end of head")?;
         let head = std::str::from_utf8(&raw[..head_end]).map_err(|e| e.to_string())?;
         let mut lines = head.split("\r\n");
@@ -43,22 +59,28 @@ impl Response {
                 .ok_or_else(|| format!("bad header line {line:?}"))?;
             headers.push((name.trim().to_owned(), value.trim().to_owned()));
         }
-        let mut response = Response {
+        let response = Response {
             status,
             headers,
             body: Vec::new(),
         };
-        let rest = &raw[head_end + 4..];
-        response.body = if response.is_chunked() {
-            dechunk(rest)?
-        } else if let Some(length) = response.content_length() {
-            rest.get(..length)
-                .ok_or_else(|| format!("body shorter than Content-Length {length}"))?
-                .to_vec()
-        } else {
-            rest.to_vec()
-        };
-        Ok(response)
+        Ok((response, head_end))
+    }
+
+    /// Every response in `raw`, as pipelined requests get them on one connection.
+    pub fn parse_all(mut raw: &[u8]) -> Result<Vec<Response>, String> {
+        let mut responses = Vec::new();
+        while !raw.is_empty() {
+            let (_, head_end) = Response::parse_head(raw)?;
+            let response = Response::parse(raw)?;
+            if response.is_chunked() {
+                return Err("a chunked reply among pipelined ones".to_owned());
+            }
+            let length = response.content_length().unwrap_or(0);
+            raw = &raw[head_end + 4 + length..];
+            responses.push(response);
+        }
+        Ok(responses)
     }
 
     /// The first header of that name, compared case-insensitively.
@@ -150,6 +172,21 @@ impl Response {
 /// before reading a large body is heard. With `close_write` the client half-closes after
 /// sending, as a client that gave up mid-body would.
 pub fn exchange(addr: SocketAddr, request: &[u8], close_write: bool) -> Vec<u8> {
+    exchange_until(addr, request, close_write, is_complete)
+}
+
+/// Sends `request` (which may hold several pipelined requests) and reads until the server
+/// closes the connection.
+pub fn exchange_until_close(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
+    exchange_until(addr, request, false, |_| false)
+}
+
+fn exchange_until(
+    addr: SocketAddr,
+    request: &[u8],
+    close_write: bool,
+    done: fn(&[u8]) -> bool,
+) -> Vec<u8> {
     let stream = TcpStream::connect_timeout(&addr, READ_TIMEOUT)
         .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
@@ -165,19 +202,32 @@ pub fn exchange(addr: SocketAddr, request: &[u8], close_write: bool) -> Vec<u8> 
             let _ = writer.shutdown(Shutdown::Write);
         }
     });
-    let reply = read_reply(&stream);
+    let reply = read_reply(&stream, done);
     let _ = stream.shutdown(Shutdown::Both);
     writing.join().unwrap();
     reply
 }
 
-/// Reads until the reply is complete (its head, then `Content-Length` bytes) or the server
-/// closes. A reset after a complete head still counts as the reply.
-fn read_reply(mut stream: &TcpStream) -> Vec<u8> {
+/// Reads one reply from a connection the test keeps open.
+#[track_caller]
+pub fn read_response(stream: &TcpStream) -> Response {
+    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    let reply = read_reply(stream, is_complete);
+    Response::parse(&reply).unwrap_or_else(|e| {
+        panic!(
+            "unparsable reply ({e}): {:?}",
+            String::from_utf8_lossy(&reply)
+        )
+    })
+}
+
+/// Reads until `done` says the reply is complete or the server closes. A reset after some
+/// bytes still counts as the reply.
+fn read_reply(mut stream: &TcpStream, done: fn(&[u8]) -> bool) -> Vec<u8> {
     let mut reply = Vec::new();
     let mut chunk = [0_u8; 16 * 1024];
     loop {
-        if is_complete(&reply) {
+        if done(&reply) {
             return reply;
         }
         match stream.read(&mut chunk) {
@@ -201,10 +251,7 @@ fn read_reply(mut stream: &TcpStream) -> Vec<u8> {
 }
 
 fn is_complete(reply: &[u8]) -> bool {
-    let Some(head_end) = find(reply, b"\r\n\r\n") else {
-        return false;
-    };
-    let Ok(head) = Response::parse(&reply[..head_end + 4]) else {
+    let Ok((head, head_end)) = Response::parse_head(reply) else {
         return false;
     };
     if head.is_chunked() {

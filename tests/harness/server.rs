@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use super::http::{Response, exchange};
+use super::http::{Response, exchange, exchange_until_close};
 use super::seed::AXIOS_HEADERS;
 
 /// The signing key every `TestServer::start()` runs with, so tests can mint their own
@@ -32,6 +32,7 @@ const STARTUP_PREFIX: &str = "canvass listening on http://";
 pub struct TestServer {
     dir: TempDir,
     with_secret: bool,
+    extra_env: Vec<(String, String)>,
     running: Option<Running>,
     addr: SocketAddr,
     startup_line: String,
@@ -56,15 +57,20 @@ struct Log {
 impl TestServer {
     /// A server with `CANVASS_SECRET` set to `TEST_SECRET`.
     pub fn start() -> TestServer {
-        TestServer::launch(true)
+        TestServer::launch(true, &[])
     }
 
     /// A server without `CANVASS_SECRET`: it makes its own `secret.key` beside the database.
     pub fn start_without_secret() -> TestServer {
-        TestServer::launch(false)
+        TestServer::launch(false, &[])
     }
 
-    fn launch(with_secret: bool) -> TestServer {
+    /// Like `start`, with more environment (`CANVASS_TOKEN_TTL`, `TZ`, …), kept on restarts.
+    pub fn start_with_env(env: &[(&str, &str)]) -> TestServer {
+        TestServer::launch(true, env)
+    }
+
+    fn launch(with_secret: bool, env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::Builder::new()
             .prefix("canvass-test-")
             .tempdir()
@@ -72,6 +78,10 @@ impl TestServer {
         let mut server = TestServer {
             dir,
             with_secret,
+            extra_env: env
+                .iter()
+                .map(|&(name, value)| (name.to_owned(), value.to_owned()))
+                .collect(),
             running: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             startup_line: String::new(),
@@ -101,6 +111,7 @@ impl TestServer {
         if self.with_secret {
             command.env("CANVASS_SECRET", TEST_SECRET);
         }
+        command.envs(self.extra_env.iter().map(|(name, value)| (name, value)));
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", env!("CARGO_BIN_EXE_canvass")));
@@ -295,6 +306,11 @@ impl TestServer {
     /// Sends arbitrary bytes on a new connection and returns the raw reply.
     pub fn raw(&self, bytes: &[u8]) -> Vec<u8> {
         exchange(self.addr, bytes, false)
+    }
+
+    /// Sends arbitrary bytes, several requests perhaps, and reads until the server closes.
+    pub fn raw_until_close(&self, bytes: &[u8]) -> Vec<u8> {
+        exchange_until_close(self.addr, bytes)
     }
 
     /// Like `raw`, then half-closes the connection: the client has nothing more to send.

@@ -74,6 +74,22 @@ pub fn is_seed_timestamp(s: &str) -> bool {
         })
 }
 
+/// Seconds since the epoch of a seed `created_at`, read as UTC.
+#[track_caller]
+pub fn timestamp_secs(s: &str) -> i64 {
+    assert!(is_seed_timestamp(s), "{s:?} is not YYYY-MM-DD HH:MM:SS");
+    let field = |range: std::ops::Range<usize>| -> i64 { s[range].parse().unwrap() };
+    let (year, month, day) = (field(0..4), field(5..7), field(8..10));
+    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + field(11..13) * 3600 + field(14..16) * 60 + field(17..19)
+}
+
 impl TestServer {
     /// Creates a survey as `token`'s user and returns the 201 body.
     #[track_caller]

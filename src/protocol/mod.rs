@@ -1,0 +1,24 @@
+//! The wire format: request and response bodies with the seed's field names, and their
+//! conversion to and from `domain`. Server and client both speak through these types.
+
+mod requests;
+mod responses;
+
+#[cfg(test)]
+mod properties;
+
+pub use requests::*;
+pub use responses::*;
+
+use serde::{Deserialize, Serialize};
+
+/// Every error, everywhere: the seed client shows `message`; 401s keep the seed's
+/// `"authenticated": false`; `field` names the input that was wrong.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+}

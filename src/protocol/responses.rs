@@ -1,0 +1,261 @@
+//! Response bodies: what the server answers, built from domain values.
+
+use serde::{Deserialize, Serialize};
+
+use super::AnswerBody;
+use crate::domain::{Answer, ResponseRecord, Results, Survey, User};
+
+/// The seed's `Survey`, plus canvass's fields (extra fields never break the seed client).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SurveyBody {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub creator: Option<String>,
+    pub status: String,
+    pub one_response_per_user: bool,
+    pub responses: u64,
+    pub questions: Vec<QuestionBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct QuestionBody {
+    pub id: i64,
+    pub text: String,
+    pub created_at: String,
+    pub survey_id: i64,
+    pub kind: String,
+    pub required: bool,
+    pub choices: Vec<ChoiceBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChoiceBody {
+    pub id: i64,
+    pub text: String,
+    pub created_at: String,
+    pub question_id: i64,
+    pub selected: u64,
+}
+
+impl From<&Survey> for SurveyBody {
+    fn from(s: &Survey) -> Self {
+        SurveyBody {
+            id: s.id.0,
+            name: s.name.clone(),
+            created_at: s.created_at.clone(),
+            creator: s.creator.clone(),
+            status: s.status.as_str().to_owned(),
+            one_response_per_user: s.one_response_per_user,
+            responses: s.responses,
+            questions: s
+                .questions
+                .iter()
+                .map(|q| QuestionBody {
+                    id: q.id.0,
+                    text: q.text.clone(),
+                    created_at: q.created_at.clone(),
+                    survey_id: q.survey_id.0,
+                    kind: q.kind.as_str().to_owned(),
+                    required: q.required,
+                    choices: q
+                        .choices
+                        .iter()
+                        .map(|c| ChoiceBody {
+                            id: c.id.0,
+                            text: c.text.clone(),
+                            created_at: c.created_at.clone(),
+                            question_id: c.question_id.0,
+                            selected: c.selected,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/surveys/?page=&per_page=`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SurveyPage {
+    pub items: Vec<SurveyBody>,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+/// `GET /api/surveys/<id>/results/`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ResultsBody {
+    pub survey_id: i64,
+    pub name: String,
+    pub status: String,
+    pub responses: u64,
+    pub questions: Vec<QuestionResults>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct QuestionResults {
+    pub id: i64,
+    pub text: String,
+    pub kind: String,
+    pub choices: Vec<ChoiceCount>,
+    pub answers: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChoiceCount {
+    pub id: i64,
+    pub text: String,
+    pub count: u64,
+}
+
+impl From<&Results> for ResultsBody {
+    fn from(r: &Results) -> Self {
+        let s = &r.survey;
+        ResultsBody {
+            survey_id: s.id.0,
+            name: s.name.clone(),
+            status: s.status.as_str().to_owned(),
+            responses: s.responses,
+            questions: s
+                .questions
+                .iter()
+                .zip(&r.text_answers)
+                .map(|(q, answers)| QuestionResults {
+                    id: q.id.0,
+                    text: q.text.clone(),
+                    kind: q.kind.as_str().to_owned(),
+                    choices: q
+                        .choices
+                        .iter()
+                        .map(|c| ChoiceCount {
+                            id: c.id.0,
+                            text: c.text.clone(),
+                            count: c.selected,
+                        })
+                        .collect(),
+                    answers: answers.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/surveys/<id>/responses/?format=json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExportBody {
+    pub survey_id: i64,
+    pub name: String,
+    pub responses: Vec<ExportedResponse>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExportedResponse {
+    pub id: i64,
+    pub created_at: String,
+    pub respondent: Option<String>,
+    pub answers: Vec<AnswerBody>,
+}
+
+impl ExportBody {
+    pub fn new(survey: &Survey, records: &[ResponseRecord]) -> Self {
+        ExportBody {
+            survey_id: survey.id.0,
+            name: survey.name.clone(),
+            responses: records
+                .iter()
+                .map(|r| ExportedResponse {
+                    id: r.id.0,
+                    created_at: r.created_at.clone(),
+                    respondent: r.respondent.clone(),
+                    answers: r.answers.iter().map(AnswerBody::from).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The CSV export: one row per response, one column per question, so it opens in a
+/// spreadsheet. Choices are shown by text and joined with `; `.
+pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["id".to_owned(), "created_at".into(), "respondent".into()];
+    header.extend(survey.questions.iter().map(|q| q.text.clone()));
+    out.write_record(&header)?;
+    for record in records {
+        let mut row = vec![
+            record.id.to_string(),
+            record.created_at.clone(),
+            record.respondent.clone().unwrap_or_default(),
+        ];
+        for question in &survey.questions {
+            let cell = record
+                .answers
+                .iter()
+                .find(|a| a.question() == question.id)
+                .map(|answer| match answer {
+                    Answer::Text { text, .. } => text.clone(),
+                    Answer::Choices { choices, .. } => choices
+                        .iter()
+                        .filter_map(|id| question.choices.iter().find(|c| c.id == *id))
+                        .map(|c| c.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            row.push(cell.unwrap_or_default());
+        }
+        out.write_record(&row)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `POST /api/register/` → 201.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RegisteredBody {
+    pub id: i64,
+    pub email: String,
+}
+
+/// `GET /api/me/`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MeBody {
+    pub id: i64,
+    pub email: String,
+    pub created_at: String,
+}
+
+impl From<&User> for MeBody {
+    fn from(u: &User) -> Self {
+        MeBody {
+            id: u.id.0,
+            email: u.email.to_string(),
+            created_at: u.created_at.clone(),
+        }
+    }
+}
+
+/// `POST /api/login/` and `POST /api/token/refresh/`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HealthBody {
+    pub status: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IdBody {
+    pub id: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageBody {
+    pub message: String,
+}

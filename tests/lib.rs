@@ -22,6 +22,7 @@ mod contract;
 mod durability;
 mod http_limits;
 mod jwt;
+mod layout;
 mod native;
 mod reliability;
 mod seed_bugs;

@@ -1,0 +1,119 @@
+//! The architecture, checked: each external crate stays in its room and the layers only
+//! depend downwards (STYLE.md §2.1, "Rooms and walls").
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// (crate, the only files under `src/` that may name it)
+const ROOMS: &[(&str, &[&str])] = &[
+    ("tiny_http", &["server/http.rs"]),
+    ("rusqlite", &["server/store/sqlite.rs"]),
+    ("argon2", &["server/password.rs"]),
+    ("jsonwebtoken", &["server/token.rs"]),
+    ("signal_hook", &["server/mod.rs"]),
+];
+
+/// (folder, modules it must not use)
+const WALLS: &[(&str, &[&str])] = &[
+    (
+        "domain",
+        &[
+            "crate::protocol",
+            "crate::server",
+            "crate::cli",
+            "crate::client",
+        ],
+    ),
+    (
+        "protocol",
+        &["crate::server", "crate::cli", "crate::client"],
+    ),
+    ("server", &["crate::client"]),
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (relative, fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+}
+
+/// Whether `text` uses `name` as a path (`name::` or `use name`), ignoring comments.
+fn names(text: &str, name: &str) -> bool {
+    text.lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .any(|code| code.contains(&format!("{name}::")) || code.contains(&format!("use {name}")))
+}
+
+#[test]
+fn each_external_crate_stays_in_its_room() {
+    let mut escapes = Vec::new();
+    for (file, text) in sources() {
+        for (krate, rooms) in ROOMS {
+            if names(&text, krate) && !rooms.contains(&file.as_str()) {
+                escapes.push(format!("{file} uses {krate} (allowed only in {rooms:?})"));
+            }
+        }
+    }
+    assert!(
+        escapes.is_empty(),
+        "crates out of their rooms:\n{}",
+        escapes.join("\n")
+    );
+}
+
+#[test]
+fn layers_only_depend_downwards() {
+    let mut breaches = Vec::new();
+    for (file, text) in sources() {
+        for (folder, forbidden) in WALLS {
+            if !file.starts_with(&format!("{folder}/")) {
+                continue;
+            }
+            for module in *forbidden {
+                if names(&text, module) {
+                    breaches.push(format!("{file} uses {module}"));
+                }
+            }
+        }
+    }
+    assert!(
+        breaches.is_empty(),
+        "layering broken:\n{}",
+        breaches.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_sees_the_files_it_guards() {
+    let files: Vec<String> = sources().into_iter().map(|(f, _)| f).collect();
+    for (_, rooms) in ROOMS {
+        for room in *rooms {
+            assert!(
+                files.iter().any(|f| f == room),
+                "{room} is gone; update ROOMS"
+            );
+        }
+    }
+}

@@ -3,8 +3,8 @@
 
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version};
 
 use crate::domain::Password;
 
@@ -12,104 +12,179 @@ use crate::domain::Password;
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
+fn hash_error(e: impl std::fmt::Display) -> HashError {
+    HashError(e.to_string())
+}
+
 pub struct Passwords {
-    argon: Argon2<'static>,
+    params: Params,
     /// A real hash of a random password, verified against when the e-mail is unknown.
     dummy_hash: String,
-    /// Hashing is CPU- and memory-heavy; at most one per two cores runs at a time, so a burst
-    /// of logins queues here instead of starving the workers that serve reads.
-    permits: Permits,
+    /// Argon2's working memory, one 19 MiB block set per hash allowed to run at once. Taking
+    /// one is the admission ticket: at most one hash per two cores runs, so a burst of logins
+    /// queues here instead of starving the workers that serve reads. Reusing the blocks keeps
+    /// RSS flat: allocating them per hash made glibc keep each freed 19 MiB in a per-thread
+    /// heap (measured: 45 MiB idle, 380 MiB after a few hundred logins).
+    memory: MemoryPool,
 }
 
 impl Passwords {
     pub fn new() -> Result<Self, HashError> {
+        let mut random = [0u8; SALT_LEN];
+        getrandom::fill(&mut random).map_err(hash_error)?;
+        let dummy = Password::parse(format!("{random:02x?}")).map_err(hash_error)?;
+        Self::with_dummy(&dummy)
+    }
+
+    fn with_dummy(dummy: &Password) -> Result<Self, HashError> {
         let params =
-            Params::new(MEMORY_KIB, PASSES, LANES, None).map_err(|e| HashError(e.to_string()))?;
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_salt = fresh_salt()?;
-        let dummy_hash = argon
-            .hash_password(dummy_salt.as_str().as_bytes(), &dummy_salt)
-            .map_err(|e| HashError(e.to_string()))?
-            .to_string();
+            Params::new(MEMORY_KIB, PASSES, LANES, Some(OUTPUT_LEN)).map_err(hash_error)?;
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        Ok(Self {
-            argon,
-            dummy_hash,
-            permits: Permits::new((cores / 2).max(1)),
-        })
+        let memory = MemoryPool::new((cores / 2).max(1));
+        let mut passwords = Self {
+            params,
+            dummy_hash: String::new(),
+            memory,
+        };
+        passwords.dummy_hash = passwords.hash(dummy)?;
+        Ok(passwords)
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
     pub fn hash(&self, password: &Password) -> Result<String, HashError> {
-        let salt = fresh_salt()?;
-        let _permit = self.permits.acquire();
-        self.argon
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| HashError(e.to_string()))
+        let mut salt = [0u8; SALT_LEN];
+        getrandom::fill(&mut salt).map_err(hash_error)?;
+        let mut out = [0u8; OUTPUT_LEN];
+        self.compute(&self.params, password, &salt, &mut out)?;
+        let salt = SaltString::encode_b64(&salt).map_err(hash_error)?;
+        let phc = PasswordHash {
+            algorithm: ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: (&self.params).try_into().map_err(hash_error)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&out).map_err(hash_error)?),
+        };
+        Ok(phc.to_string())
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no user,
     /// doing the same work either way. A corrupt stored hash never matches.
     pub fn verify(&self, password: &Password, stored: Option<&str>) -> bool {
         let target = stored.unwrap_or(&self.dummy_hash);
-        let Ok(parsed) = PasswordHash::new(target) else {
-            return false;
-        };
-        let _permit = self.permits.acquire();
-        let matches = self
-            .argon
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok();
+        let matches = self.matches(password, target).unwrap_or(false);
         matches && stored.is_some()
+    }
+
+    fn matches(&self, password: &Password, phc: &str) -> Result<bool, HashError> {
+        let parsed = PasswordHash::new(phc).map_err(hash_error)?;
+        if parsed.algorithm != ARGON2ID_IDENT {
+            return Err(HashError(format!(
+                "unsupported algorithm {}",
+                parsed.algorithm
+            )));
+        }
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(HashError(
+                "the stored hash lacks a salt or an output".into(),
+            ));
+        };
+        let params = Params::try_from(&parsed).map_err(hash_error)?;
+        let mut salt_bytes = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_bytes).map_err(hash_error)?;
+        let mut out = vec![0u8; expected.len()];
+        self.compute(&params, password, salt, &mut out)?;
+        // `Output`'s equality is constant-time.
+        Ok(Output::new(&out).map_err(hash_error)? == expected)
+    }
+
+    fn compute(
+        &self,
+        params: &Params,
+        password: &Password,
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), HashError> {
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let mut memory = self.memory.take();
+        let needed = params.block_count();
+        if memory.len() < needed {
+            // First use of this set, or a hash stored with bigger parameters than today's.
+            memory.resize(needed, Block::default());
+        }
+        argon
+            .hash_password_into_with_memory(
+                password.expose().as_bytes(),
+                salt,
+                out,
+                &mut memory[..needed],
+            )
+            .map_err(hash_error)
     }
 }
 
-/// 16 random bytes from the OS, as argon2's salt.
-fn fresh_salt() -> Result<SaltString, HashError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| HashError(e.to_string()))?;
-    SaltString::encode_b64(&bytes).map_err(|e| HashError(e.to_string()))
-}
-
-/// A counting semaphore; std has none.
-struct Permits {
-    free: Mutex<usize>,
+/// Reusable argon2 working memory; `take` waits while every set is in use.
+struct MemoryPool {
+    free: Mutex<Vec<Vec<Block>>>,
     returned: Condvar,
 }
 
-struct Permit<'a>(&'a Permits);
+struct Lease<'a> {
+    pool: &'a MemoryPool,
+    blocks: Vec<Block>,
+}
 
-impl Permits {
-    fn new(n: usize) -> Self {
+impl MemoryPool {
+    /// `sets` empty sets, each filled on first use.
+    fn new(sets: usize) -> Self {
         Self {
-            free: Mutex::new(n.max(1)),
+            free: Mutex::new((0..sets).map(|_| Vec::new()).collect()),
             returned: Condvar::new(),
         }
     }
 
-    fn acquire(&self) -> Permit<'_> {
+    fn take(&self) -> Lease<'_> {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        while *free == 0 {
+        loop {
+            if let Some(blocks) = free.pop() {
+                return Lease { pool: self, blocks };
+            }
             free = self
                 .returned
                 .wait(free)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        *free -= 1;
-        Permit(self)
     }
 }
 
-impl Drop for Permit<'_> {
+impl std::ops::Deref for Lease<'_> {
+    type Target = Vec<Block>;
+    fn deref(&self) -> &Vec<Block> {
+        &self.blocks
+    }
+}
+
+impl std::ops::DerefMut for Lease<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<Block> {
+        &mut self.blocks
+    }
+}
+
+impl Drop for Lease<'_> {
     fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        self.0.returned.notify_one();
+        let blocks = std::mem::take(&mut self.blocks);
+        self.pool
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(blocks);
+        self.pool.returned.notify_one();
     }
 }
 
@@ -150,16 +225,25 @@ mod tests {
 
     #[test]
     fn an_unknown_user_never_verifies_even_with_the_dummy_password() {
+        let dummy = Password::parse("the dummy".into()).unwrap();
+        let passwords = Passwords::with_dummy(&dummy).unwrap();
+        // The dummy hash is real: its password matches it, yet no unknown user gets in.
+        assert!(passwords.verify(&dummy, Some(&passwords.dummy_hash.clone())));
+        assert!(!passwords.verify(&dummy, None));
+        assert!(!passwords.verify(&dummy, Some("not a hash")));
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::password_hash::PasswordHasher as _;
+        let pw = Password::parse("pw".into()).unwrap();
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"pw", &salt)
+            .unwrap()
+            .to_string();
         let passwords = Passwords::new().unwrap();
-        let dummy = passwords.dummy_hash.clone();
-        // The dummy hash's password is its salt; even that must not log anyone in.
-        let salt = PasswordHash::new(&dummy)
-            .unwrap()
-            .salt
-            .unwrap()
-            .as_str()
-            .to_owned();
-        assert!(!passwords.verify(&Password::parse(salt).unwrap(), None));
-        assert!(!passwords.verify(&Password::parse("x".into()).unwrap(), Some("not a hash")));
+        assert!(passwords.verify(&pw, Some(&theirs)));
+        assert!(!passwords.verify(&Password::parse("no".into()).unwrap(), Some(&theirs)));
     }
 }

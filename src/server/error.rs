@@ -30,6 +30,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("too many failed logins; try again in {} s", retry_after_secs(*.retry_after))]
     TooManyRequests { retry_after: std::time::Duration },
+    #[error("the server is busy with other logins; try again in a second")]
+    Busy,
     /// Logged with the request id; the client only sees "internal error".
     #[error("internal error")]
     Internal(String),
@@ -53,6 +55,7 @@ impl ApiError {
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::TooManyRequests { .. } => 429,
+            ApiError::Busy => 503,
             ApiError::Internal(_) => 500,
         }
     }

@@ -12,8 +12,9 @@
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -128,10 +129,13 @@ impl Reply {
     pub fn error(error: &ApiError) -> Reply {
         let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
         let mut reply = Reply::new(error.status(), "application/json", body);
-        if let ApiError::TooManyRequests { retry_after } = error {
-            reply
-                .headers
-                .push(("Retry-After", retry_after_secs(*retry_after).to_string()));
+        match error {
+            ApiError::TooManyRequests { retry_after } => {
+                let secs = retry_after_secs(*retry_after);
+                reply.headers.push(("Retry-After", secs.to_string()));
+            }
+            ApiError::Busy => reply.headers.push(("Retry-After", "1".to_owned())),
+            _ => {}
         }
         reply
     }
@@ -144,6 +148,12 @@ pub struct HttpConfig {
     pub max_body: usize,
     /// `*`, or the exact origins that may call from a browser.
     pub origins: Vec<String>,
+    /// Requests that do slow work (password hashing): they run on `slow_threads` workers of
+    /// their own, so a burst of logins never occupies the workers that serve everything else;
+    /// past `slow_queue` waiting, they get 503.
+    pub is_slow: fn(method: &str, path: &str) -> bool,
+    pub slow_threads: usize,
+    pub slow_queue: usize,
 }
 
 pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
@@ -151,7 +161,17 @@ pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
 pub struct HttpServer {
     server: Arc<tiny_http::Server>,
     workers: Vec<JoinHandle<()>>,
+    slow_workers: Vec<JoinHandle<()>>,
     stopping: Arc<AtomicBool>,
+}
+
+/// What every worker shares.
+struct Shared {
+    server: Arc<tiny_http::Server>,
+    stopping: Arc<AtomicBool>,
+    config: HttpConfig,
+    handler: Arc<Handler>,
+    next_id: AtomicU64,
 }
 
 /// Binds `addr` and returns the address actually bound (port 0 resolved).
@@ -176,36 +196,35 @@ impl HttpServer {
             .map(Arc::new)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let stopping = Arc::new(AtomicBool::new(false));
-        let config = Arc::new(config);
-        let next_id = Arc::new(AtomicU64::new(1));
-        let workers = (0..config.threads)
+        let (slow_tx, slow_rx) = sync_channel::<tiny_http::Request>(config.slow_queue);
+        let slow_rx = Arc::new(Mutex::new(slow_rx));
+        let shared = Arc::new(Shared {
+            server: Arc::clone(&server),
+            stopping: Arc::clone(&stopping),
+            config,
+            handler: Arc::clone(handler),
+            next_id: AtomicU64::new(1),
+        });
+        let workers = (0..shared.config.threads)
             .map(|n| {
-                let (server, stopping, config, handler, next_id) = (
-                    Arc::clone(&server),
-                    Arc::clone(&stopping),
-                    Arc::clone(&config),
-                    Arc::clone(handler),
-                    Arc::clone(&next_id),
-                );
+                let (shared, slow_tx) = (Arc::clone(&shared), slow_tx.clone());
                 std::thread::Builder::new()
                     .name(format!("canvass-worker-{n}"))
-                    .spawn(move || {
-                        loop {
-                            match server.recv() {
-                                Ok(rq) => {
-                                    let id = next_id.fetch_add(1, Ordering::Relaxed);
-                                    serve_one(rq, id, &config, handler.as_ref());
-                                }
-                                Err(_) if stopping.load(Ordering::SeqCst) => break,
-                                Err(_) => {}
-                            }
-                        }
-                    })
+                    .spawn(move || work(&shared, &slow_tx))
+            })
+            .collect::<std::io::Result<_>>()?;
+        let slow_workers = (0..shared.config.slow_threads)
+            .map(|n| {
+                let (shared, slow_rx) = (Arc::clone(&shared), Arc::clone(&slow_rx));
+                std::thread::Builder::new()
+                    .name(format!("canvass-slow-{n}"))
+                    .spawn(move || work_slow(&shared, &slow_rx))
             })
             .collect::<std::io::Result<_>>()?;
         Ok(HttpServer {
             server,
             workers,
+            slow_workers,
             stopping,
         })
     }
@@ -216,14 +235,51 @@ impl HttpServer {
         for _ in &self.workers {
             self.server.unblock();
         }
-        for worker in self.workers {
+        // The workers hold the only senders to the slow lane: once they are gone, the slow
+        // workers drain what is queued and stop.
+        for worker in self.workers.into_iter().chain(self.slow_workers) {
             let _ = worker.join();
         }
     }
 }
 
-fn serve_one(mut rq: tiny_http::Request, id: u64, config: &HttpConfig, handler: &Handler) {
+fn work(shared: &Shared, slow_lane: &SyncSender<tiny_http::Request>) {
+    loop {
+        match shared.server.recv() {
+            Ok(rq) => {
+                let path = rq.url().split('?').next().unwrap_or_default();
+                if (shared.config.is_slow)(rq.method().as_str(), path) {
+                    match slow_lane.try_send(rq) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(rq) | TrySendError::Disconnected(rq)) => {
+                            serve_one(rq, shared, Some(ApiError::Busy));
+                        }
+                    }
+                } else {
+                    serve_one(rq, shared, None);
+                }
+            }
+            Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
+            Err(_) => {}
+        }
+    }
+}
+
+fn work_slow(shared: &Shared, lane: &Mutex<Receiver<tiny_http::Request>>) {
+    loop {
+        let next = lane.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        match next {
+            Ok(rq) => serve_one(rq, shared, None),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Answers one request: `refuse` answers it with that error without running the handler.
+fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiError>) {
     let started = Instant::now();
+    let (config, handler) = (&shared.config, shared.handler.as_ref());
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let method = match rq.method() {
         tiny_http::Method::Get => Method::Get,
         tiny_http::Method::Head => Method::Head,
@@ -243,7 +299,9 @@ fn serve_one(mut rq: tiny_http::Request, id: u64, config: &HttpConfig, handler: 
         .find(|h| h.field.equiv("Origin"))
         .map(|h| h.value.as_str().to_owned());
 
-    let reply = if method == Method::Options {
+    let reply = if let Some(error) = refuse {
+        Reply::error(&error)
+    } else if method == Method::Options {
         Reply::no_content()
     } else if rq.body_length().is_some_and(|n| n > config.max_body) {
         Reply::error(&ApiError::PayloadTooLarge {
@@ -352,4 +410,60 @@ fn cors_headers(
         headers.push(("Access-Control-Max-Age", "86400".into()));
     }
     headers
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpStream;
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        reply
+    }
+
+    #[test]
+    fn slow_requests_never_hold_the_workers_that_serve_the_rest() {
+        let (entered_tx, entered) = channel();
+        let (release, release_rx) = channel::<()>();
+        let (entered_tx, release_rx) = (Mutex::new(entered_tx), Mutex::new(release_rx));
+        let handler: Arc<Handler> = Arc::new(move |req: &Request| {
+            if req.path == "/slow" {
+                entered_tx.lock().unwrap().send(()).unwrap();
+                let _ = release_rx.lock().unwrap().recv();
+            }
+            Ok(Reply::ok(&req.path))
+        });
+        let (listener, addr) = bind("127.0.0.1:0").unwrap();
+        let config = HttpConfig {
+            threads: 1,
+            max_body: 1024,
+            origins: vec!["*".into()],
+            is_slow: |_, path| path == "/slow",
+            slow_threads: 1,
+            slow_queue: 4,
+        };
+        let server = HttpServer::start(listener, config, &handler).unwrap();
+        let slow = std::thread::spawn(move || get(addr, "/slow"));
+        entered.recv_timeout(Duration::from_secs(10)).unwrap();
+        // The only slow worker is stuck; the only general worker must still answer.
+        assert!(get(addr, "/fast").contains("\"/fast\""));
+        release.send(()).unwrap();
+        assert!(slow.join().unwrap().contains("\"/slow\""));
+        server.shutdown();
+    }
 }

@@ -142,6 +142,11 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         threads: config.threads,
         max_body: config.max_body,
         origins: config.origins.clone(),
+        is_slow: routes::Route::hashes_a_password,
+        // Hashing runs one per two cores anyway (`password::Passwords`); one more worker
+        // keeps the next request parsed and ready.
+        slow_threads: 2,
+        slow_queue: 64,
     };
     let server = HttpServer::start(
         listener,

@@ -74,6 +74,12 @@ impl Route {
         })
     }
 
+    /// Whether answering costs a password hash (register, login): such requests get their
+    /// own workers (`http::HttpConfig::is_slow`).
+    pub fn hashes_a_password(method: &str, path: &str) -> bool {
+        method == "POST" && matches!(Route::parse(path), Some(Route::Register | Route::Login))
+    }
+
     /// The methods this route answers, for 405's message and CORS pre-flight.
     pub fn allowed(self) -> &'static str {
         match self {

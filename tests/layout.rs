@@ -4,10 +4,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// (crate, the only files under `src/` that may name it)
+/// (crate, the only files under `src/` that may name it; a path ending in `/` is a folder)
 const ROOMS: &[(&str, &[&str])] = &[
     ("tiny_http", &["server/http.rs"]),
-    ("rusqlite", &["server/store/sqlite.rs"]),
+    ("rusqlite", &["server/store/sqlite/"]),
     ("argon2", &["server/password.rs"]),
     ("jsonwebtoken", &["server/token.rs"]),
     ("signal_hook", &["server/mod.rs"]),
@@ -71,7 +71,10 @@ fn each_external_crate_stays_in_its_room() {
     let mut escapes = Vec::new();
     for (file, text) in sources() {
         for (krate, rooms) in ROOMS {
-            if names(&text, krate) && !rooms.contains(&file.as_str()) {
+            let inside = rooms
+                .iter()
+                .any(|room| file == *room || (room.ends_with('/') && file.starts_with(room)));
+            if names(&text, krate) && !inside {
                 escapes.push(format!("{file} uses {krate} (allowed only in {rooms:?})"));
             }
         }
@@ -111,7 +114,7 @@ fn the_scan_sees_the_files_it_guards() {
     for (_, rooms) in ROOMS {
         for room in *rooms {
             assert!(
-                files.iter().any(|f| f == room),
+                files.iter().any(|f| f.starts_with(room)),
                 "{room} is gone; update ROOMS"
             );
         }

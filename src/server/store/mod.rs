@@ -10,7 +10,7 @@ use crate::domain::{
 };
 
 /// What can go wrong in storage, in terms a handler can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,

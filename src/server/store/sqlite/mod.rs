@@ -3,10 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+
+mod responses;
+
+use responses::ResponseWriter;
 
 use super::{Page, Store, StoreError};
 use crate::domain::{
@@ -30,7 +34,9 @@ pub struct SqliteStore {
     /// here wakes the next writer the moment the last commits, where SQLite's busy handler
     /// would poll with sleeps of up to 100 ms (measured: seed votes at p99 128 ms, 3,200/s).
     /// Readers never take it: WAL lets them run beside the writer.
-    writer: Mutex<()>,
+    writer: Arc<Mutex<()>>,
+    /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
+    responses: ResponseWriter,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -42,36 +48,25 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = SqliteStore {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-            writer: Mutex::new(()),
-        };
-        let mut conn = store.connect()?;
+        let mut conn = connect(path)?;
         // WAL lets readers run while one writer commits; the mode is stored in the file.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut conn)?;
-        store.give_back(conn);
-        Ok(store)
-    }
-
-    fn connect(&self) -> Result<Connection, StoreError> {
-        let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // Per connection, off by default in SQLite: without it ON DELETE CASCADE does nothing.
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // In WAL mode NORMAL syncs at checkpoints, not at every commit: a committed
-        // transaction survives a process crash (kill -9), and only an OS crash or power loss
-        // can roll back the last few. FULL would cost an fsync per response.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Ok(conn)
+        let writer = Arc::new(Mutex::new(()));
+        let responses = ResponseWriter::start(connect(path)?, Arc::clone(&writer))?;
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            idle: Mutex::new(vec![conn]),
+            writer,
+            responses,
+        })
     }
 
     fn with_conn<T>(
@@ -85,7 +80,7 @@ impl SqliteStore {
             .pop();
         let mut conn = match popped {
             Some(conn) => conn,
-            None => self.connect()?,
+            None => connect(&self.path)?,
         };
         let result = f(&mut conn);
         // A connection left inside a transaction (a panic mid-way) must not be reused.
@@ -110,6 +105,18 @@ impl SqliteStore {
             .unwrap_or_else(PoisonError::into_inner)
             .push(conn);
     }
+}
+
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Per connection, off by default in SQLite: without it ON DELETE CASCADE does nothing.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a committed
+    // transaction survives a process crash (kill -9), and only an OS crash or power loss
+    // can roll back the last few. FULL would cost an fsync per response.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -351,57 +358,7 @@ impl Store for SqliteStore {
         by: Option<UserId>,
         answers: &[Answer],
     ) -> Result<ResponseId, StoreError> {
-        self.with_writer(|conn| {
-            // IMMEDIATE takes the write lock up front, so two writers never deadlock on a
-            // read-to-write upgrade; everything below is one atomic step.
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (closed, exclusive): (bool, bool) = tx
-                .prepare_cached(
-                    "SELECT closed_at IS NOT NULL, one_response_per_user FROM surveys WHERE id = ?1",
-                )?
-                .query_row([survey.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            if closed {
-                return Err(StoreError::Closed);
-            }
-            let respondent = by.map(|u| u.0);
-            let response: i64 = tx
-                .prepare_cached(
-                    "INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id)
-                     VALUES (?1, ?2, ?3) RETURNING id",
-                )?
-                .query_row(
-                    params![survey.0, respondent, respondent.filter(|_| exclusive)],
-                    |r| r.get(0),
-                )
-                .map_err(|e| {
-                    if is_unique_violation(&e) { StoreError::AlreadyResponded } else { e.into() }
-                })?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO answers (response_id, question_id, choice_id, text) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut count =
-                tx.prepare_cached("UPDATE choices SET selected = selected + 1 WHERE id = ?1")?;
-            for answer in answers {
-                match answer {
-                    Answer::Choices { question, choices } => {
-                        for choice in choices {
-                            insert.execute(params![response, question.0, choice.0, None::<String>])?;
-                            count.execute([choice.0])?;
-                        }
-                    }
-                    Answer::Text { question, text } => {
-                        insert.execute(params![response, question.0, None::<i64>, text])?;
-                    }
-                }
-            }
-            drop((insert, count));
-            tx.execute(
-                "UPDATE surveys SET response_count = response_count + 1 WHERE id = ?1",
-                [survey.0],
-            )?;
-            tx.commit()?;
-            Ok(ResponseId(response))
-        })
+        self.responses.record(survey, by, answers)
     }
 
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError> {

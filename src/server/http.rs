@@ -110,6 +110,16 @@ impl Reply {
         }
     }
 
+    /// JSON already encoded, e.g. from the reply cache.
+    pub fn json_bytes(status: u16, body: &[u8]) -> Reply {
+        Reply::new(status, "application/json", body.to_vec())
+    }
+
+    /// `value` as JSON bytes, for callers that keep them.
+    pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
+        serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))
+    }
+
     pub fn ok<T: Serialize>(value: &T) -> Reply {
         Reply::json(200, value)
     }

@@ -2,6 +2,7 @@
 //! until SIGINT or SIGTERM, then drain the queue and exit cleanly.
 
 mod auth;
+mod cache;
 mod error;
 mod handlers;
 mod http;
@@ -129,6 +130,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         passwords: password::Passwords::new().map_err(|e| ServerError::Startup(e.to_string()))?,
         tokens: token::Tokens::new(&key, config.token_ttl),
         throttle: LoginThrottle::new(config.throttle),
+        cache: cache::ReplyCache::default(),
     };
     // Registered before binding, so a signal that arrives right after the address line is
     // printed is never missed.

@@ -9,6 +9,7 @@ mod surveys;
 use std::sync::Arc;
 
 use super::auth::{optional_user, required_user};
+use super::cache::ReplyCache;
 use super::error::ApiError;
 use super::http::{Reply, Request};
 use super::password::Passwords;
@@ -24,6 +25,7 @@ pub struct Ctx {
     pub passwords: Passwords,
     pub tokens: Tokens,
     pub throttle: LoginThrottle,
+    pub cache: ReplyCache,
 }
 
 impl Ctx {

@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::domain::{SurveyId, ValidationError};
 use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyPage};
+use crate::server::cache::CacheKey;
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
 use crate::server::store::Page;
@@ -14,10 +15,14 @@ pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let (page, per_page) = (req.query("page"), req.query("per_page"));
     // The seed's `GET /api/surveys/` is a bare array; only the paging params ask for a page.
     if page.is_none() && per_page.is_none() {
-        let (surveys, _) = cx.store.list_surveys(None)?;
-        return Ok(Reply::ok(
-            &surveys.iter().map(SurveyBody::from).collect::<Vec<_>>(),
-        ));
+        let generation = cx.store.generation();
+        let json = cx
+            .cache
+            .get_or_build(CacheKey::AllSurveys, generation, || {
+                let (surveys, _) = cx.store.list_surveys(None)?;
+                Reply::encode(&surveys.iter().map(SurveyBody::from).collect::<Vec<_>>())
+            })?;
+        return Ok(Reply::json_bytes(200, &json));
     }
     let number = number_param("page", page, 1, u64::MAX)?;
     let size = number_param("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
@@ -50,7 +55,13 @@ pub fn create(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
 }
 
 pub fn get(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(&SurveyBody::from(&cx.store.get_survey(id)?)))
+    let generation = cx.store.generation();
+    let json = cx
+        .cache
+        .get_or_build(CacheKey::Survey(id), generation, || {
+            Reply::encode(&SurveyBody::from(&cx.store.get_survey(id)?))
+        })?;
+    Ok(Reply::json_bytes(200, &json))
 }
 
 pub fn close(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {

@@ -33,6 +33,9 @@ pub struct Page {
 
 /// Everything the server persists. Implementations own connections and transactions.
 pub trait Store: Send + Sync {
+    /// A number that moves on after every committed write; caches compare it.
+    fn generation(&self) -> u64;
+
     /// `DuplicateEmail` when the e-mail is taken (case-insensitively).
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError>;
     /// The user and their password hash, or `None`.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub struct SqliteStore {
     /// would poll with sleeps of up to 100 ms (measured: seed votes at p99 128 ms, 3,200/s).
     /// Readers never take it: WAL lets them run beside the writer.
     writer: Arc<Mutex<()>>,
+    /// Bumped after every commit, while the writer lock is still held.
+    generation: Arc<AtomicU64>,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
     responses: ResponseWriter,
 }
@@ -60,11 +63,14 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut conn)?;
         let writer = Arc::new(Mutex::new(()));
-        let responses = ResponseWriter::start(connect(path)?, Arc::clone(&writer))?;
+        let generation = Arc::new(AtomicU64::new(0));
+        let responses =
+            ResponseWriter::start(connect(path)?, Arc::clone(&writer), Arc::clone(&generation))?;
         Ok(SqliteStore {
             path: path.to_owned(),
             idle: Mutex::new(vec![conn]),
             writer,
+            generation,
             responses,
         })
     }
@@ -96,7 +102,9 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let _writing = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        self.with_conn(f)
+        let result = self.with_conn(f);
+        self.generation.fetch_add(1, Ordering::Release);
+        result
     }
 
     fn give_back(&self, conn: Connection) {
@@ -254,6 +262,10 @@ fn load_survey(conn: &Connection, id: SurveyId) -> Result<Survey, StoreError> {
 }
 
 impl Store for SqliteStore {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError> {
         self.with_writer(|conn| {
             conn.prepare_cached(&format!(

@@ -5,6 +5,7 @@
 //! response is a batch of one and waits for nobody. Nobody is answered before the commit,
 //! so a 2xx still means the response survives `kill -9`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -31,11 +32,15 @@ pub(super) struct ResponseWriter {
 impl ResponseWriter {
     /// Starts the writing thread on `conn`; `writer` is the store's lock that every write
     /// transaction holds.
-    pub(super) fn start(conn: Connection, writer: Arc<Mutex<()>>) -> Result<Self, StoreError> {
+    pub(super) fn start(
+        conn: Connection,
+        writer: Arc<Mutex<()>>,
+        generation: Arc<AtomicU64>,
+    ) -> Result<Self, StoreError> {
         let (jobs, queue) = channel();
         std::thread::Builder::new()
             .name("canvass-responses".into())
-            .spawn(move || write_batches(conn, &writer, &queue))
+            .spawn(move || write_batches(conn, &writer, &generation, &queue))
             .map_err(|e| StoreError::Backend(format!("cannot start the response writer: {e}")))?;
         Ok(Self {
             jobs: Mutex::new(jobs),
@@ -68,13 +73,20 @@ impl ResponseWriter {
 }
 
 /// Runs until the store (the last sender) is dropped.
-fn write_batches(mut conn: Connection, writer: &Mutex<()>, queue: &Receiver<Job>) {
+fn write_batches(
+    mut conn: Connection,
+    writer: &Mutex<()>,
+    generation: &AtomicU64,
+    queue: &Receiver<Job>,
+) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         let outcome = {
             let _writing = writer.lock().unwrap_or_else(PoisonError::into_inner);
-            write_batch(&mut conn, &batch)
+            let outcome = write_batch(&mut conn, &batch);
+            generation.fetch_add(1, Ordering::Release);
+            outcome
         };
         match outcome {
             Ok(results) => {

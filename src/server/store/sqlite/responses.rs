@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 
 use super::is_unique_violation;
 use crate::domain::{Answer, ResponseId, SurveyId, UserId};
@@ -40,7 +40,7 @@ impl ResponseWriter {
         let (jobs, queue) = channel();
         std::thread::Builder::new()
             .name("canvass-responses".into())
-            .spawn(move || write_batches(conn, &writer, &generation, &queue))
+            .spawn(move || write_batches(&conn, &writer, &generation, &queue))
             .map_err(|e| StoreError::Backend(format!("cannot start the response writer: {e}")))?;
         Ok(Self {
             jobs: Mutex::new(jobs),
@@ -74,7 +74,7 @@ impl ResponseWriter {
 
 /// Runs until the store (the last sender) is dropped.
 fn write_batches(
-    mut conn: Connection,
+    conn: &Connection,
     writer: &Mutex<()>,
     generation: &AtomicU64,
     queue: &Receiver<Job>,
@@ -84,7 +84,7 @@ fn write_batches(
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         let outcome = {
             let _writing = writer.lock().unwrap_or_else(PoisonError::into_inner);
-            let outcome = write_batch(&mut conn, &batch);
+            let outcome = write_batch(conn, &batch);
             generation.fetch_add(1, Ordering::Release);
             outcome
         };
@@ -105,27 +105,37 @@ fn write_batches(
 }
 
 /// One transaction for the batch, one savepoint per response, so a refused response (closed
-/// survey, second response) leaves the others in.
+/// survey, second response) leaves the others in. The transaction statements are prepared
+/// once and reused: rusqlite's `Transaction`/`Savepoint` parse theirs on every call.
 fn write_batch(
-    conn: &mut Connection,
+    conn: &Connection,
     batch: &[Job],
 ) -> Result<Vec<Result<ResponseId, StoreError>>, StoreError> {
+    let run = |sql: &str| -> Result<(), StoreError> {
+        conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    };
     // IMMEDIATE takes SQLite's write lock up front: no read-to-write upgrade to fail.
-    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    run("BEGIN IMMEDIATE")?;
     let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        let savepoint = tx.savepoint()?;
-        match insert_response(&savepoint, job) {
-            Ok(id) => {
-                savepoint.commit()?;
-                results.push(Ok(id));
-            }
-            // Dropping the savepoint rolls it back.
-            Err(e) => results.push(Err(e)),
+    let written = batch.iter().try_for_each(|job| {
+        run("SAVEPOINT response")?;
+        let result = insert_response(conn, job);
+        if result.is_err() {
+            run("ROLLBACK TO response")?;
+        }
+        run("RELEASE response")?;
+        results.push(result);
+        Ok(())
+    });
+    match written.and_then(|()| run("COMMIT")) {
+        Ok(()) => Ok(results),
+        Err(e) => {
+            // Nothing of the batch may stay half-written.
+            let _ = run("ROLLBACK");
+            Err(e)
         }
     }
-    tx.commit()?;
-    Ok(results)
 }
 
 fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreError> {

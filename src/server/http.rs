@@ -89,12 +89,17 @@ impl Request {
 pub struct Reply {
     pub status: u16,
     content_type: &'static str,
-    body: Vec<u8>,
+    /// Shared, so a cached answer is sent without copying it.
+    body: Arc<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
     fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Reply {
+        Reply::shared(status, content_type, Arc::new(body))
+    }
+
+    fn shared(status: u16, content_type: &'static str, body: Arc<Vec<u8>>) -> Reply {
         Reply {
             status,
             content_type,
@@ -111,8 +116,8 @@ impl Reply {
     }
 
     /// JSON already encoded, e.g. from the reply cache.
-    pub fn json_bytes(status: u16, body: &[u8]) -> Reply {
-        Reply::new(status, "application/json", body.to_vec())
+    pub fn json_bytes(status: u16, body: Arc<Vec<u8>>) -> Reply {
+        Reply::shared(status, "application/json", body)
     }
 
     /// `value` as JSON bytes, for callers that keep them.
@@ -288,7 +293,7 @@ fn work_slow(shared: &Shared, lane: &Mutex<Receiver<tiny_http::Request>>) {
 /// Answers one request: `refuse` answers it with that error without running the handler.
 fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiError>) {
     let started = Instant::now();
-    let (config, handler) = (&shared.config, shared.handler.as_ref());
+    let config = &shared.config;
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let method = match rq.method() {
         tiny_http::Method::Get => Method::Get,
@@ -309,71 +314,34 @@ fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiErro
         .find(|h| h.field.equiv("Origin"))
         .map(|h| h.value.as_str().to_owned());
 
-    let reply = if let Some(error) = refuse {
-        Reply::error(&error)
-    } else if method == Method::Options {
-        Reply::no_content()
-    } else if rq.body_length().is_some_and(|n| n > config.max_body) {
-        Reply::error(&ApiError::PayloadTooLarge {
-            limit: config.max_body,
-        })
-    } else {
-        let mut body = Vec::new();
-        let limit = u64::try_from(config.max_body)
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
-        match rq.as_reader().take(limit).read_to_end(&mut body) {
-            Err(e) => Reply::error(&ApiError::bad_request(format!(
-                "could not read the body: {e}"
-            ))),
-            Ok(_) if body.len() > config.max_body => Reply::error(&ApiError::PayloadTooLarge {
-                limit: config.max_body,
-            }),
-            Ok(_) => {
-                let headers = rq
-                    .headers()
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.field.as_str().as_str().to_owned(),
-                            h.value.as_str().to_owned(),
-                        )
-                    })
-                    .collect();
-                let request = Request {
-                    method: method.clone(),
-                    path: path.clone(),
-                    query,
-                    headers,
-                    body,
-                    remote: rq.remote_addr().map(SocketAddr::ip),
-                };
-                match catch_unwind(AssertUnwindSafe(|| handler(&request))) {
-                    Ok(Ok(reply)) => reply,
-                    Ok(Err(error)) => {
-                        if let ApiError::Internal(detail) = &error {
-                            tracing::error!("request {id}: {detail}");
-                        }
-                        Reply::error(&error)
-                    }
-                    Err(_) => {
-                        tracing::error!("request {id}: handler panicked");
-                        Reply::error(&ApiError::Internal("handler panicked".into()))
-                    }
-                }
-            }
-        }
+    let reply = match refuse {
+        Some(error) => Reply::error(&error),
+        None if method == Method::Options => Reply::no_content(),
+        None => match read_request(
+            &mut rq,
+            method.clone(),
+            path.clone(),
+            query,
+            config.max_body,
+        ) {
+            Ok(request) => run_handler(shared.handler.as_ref(), &request, id),
+            Err(error) => Reply::error(&error),
+        },
     };
 
     let status = reply.status;
-    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(status);
+    let length = reply.body.len();
+    let mut response = tiny_http::Response::new(
+        tiny_http::StatusCode(status),
+        Vec::new(),
+        std::io::Cursor::new(SharedBytes(reply.body)),
+        Some(length),
+        None,
+    );
     let mut headers = vec![("Content-Type", reply.content_type.to_owned())];
     headers.extend(reply.headers);
-    headers.extend(cors_headers(
-        &config.origins,
-        origin.as_deref(),
-        method == Method::Options,
-    ));
+    let preflight = method == Method::Options;
+    headers.extend(cors_headers(&config.origins, origin.as_deref(), preflight));
     for (name, value) in headers {
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);
@@ -385,6 +353,76 @@ fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiErro
         "{id} {method} {path} {status} {:.1}ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
+}
+
+/// The owned copy handlers see, body read up to `max_body` (413 past it).
+fn read_request(
+    rq: &mut tiny_http::Request,
+    method: Method,
+    path: String,
+    query: String,
+    max_body: usize,
+) -> Result<Request, ApiError> {
+    let too_large = || ApiError::PayloadTooLarge { limit: max_body };
+    if rq.body_length().is_some_and(|n| n > max_body) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    let limit = u64::try_from(max_body)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    rq.as_reader()
+        .take(limit)
+        .read_to_end(&mut body)
+        .map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+    if body.len() > max_body {
+        return Err(too_large());
+    }
+    let headers = rq
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+        remote: rq.remote_addr().map(SocketAddr::ip),
+    })
+}
+
+/// Runs the handler; an internal error is logged under the request id, and a panic becomes a
+/// 500 instead of a dropped connection.
+fn run_handler(handler: &Handler, request: &Request, id: u64) -> Reply {
+    match catch_unwind(AssertUnwindSafe(|| handler(request))) {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(error)) => {
+            if let ApiError::Internal(detail) = &error {
+                tracing::error!("request {id}: {detail}");
+            }
+            Reply::error(&error)
+        }
+        Err(_) => {
+            tracing::error!("request {id}: handler panicked");
+            Reply::error(&ApiError::Internal("handler panicked".into()))
+        }
+    }
+}
+
+/// A shared body, readable as a byte slice by tiny_http's `Cursor`.
+struct SharedBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// The seed enables CORS for `/api/*` from any origin (CONTRACT.md Part 1, "Browser client").
@@ -444,6 +482,30 @@ mod tests {
         let mut reply = String::new();
         stream.read_to_string(&mut reply).unwrap();
         reply
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_500_json_and_the_server_keeps_serving() {
+        let handler: Arc<Handler> = Arc::new(|req: &Request| {
+            assert!(req.path != "/boom", "handler bug");
+            Ok(Reply::ok(&req.path))
+        });
+        let (listener, addr) = bind("127.0.0.1:0").unwrap();
+        let config = HttpConfig {
+            threads: 1,
+            max_body: 1024,
+            origins: vec!["*".into()],
+            is_slow: |_, _| false,
+            slow_threads: 1,
+            slow_queue: 1,
+        };
+        let server = HttpServer::start(listener, config, &handler).unwrap();
+        let boom = get(addr, "/boom");
+        assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
+        assert!(boom.ends_with(r#"{"message":"internal error"}"#), "{boom}");
+        // The same, only worker survived the panic.
+        assert!(get(addr, "/after").contains("\"/after\""));
+        server.shutdown();
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Responses: the seed's PUT vote, the native response, results and the owner's export.
 
 use super::Ctx;
-use super::surveys::owned;
+use super::surveys::{owned, survey_json};
 use crate::domain::{Answer, Survey, SurveyId, User, ValidationError};
 use crate::protocol::{
-    ExportBody, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, SurveyBody, export_csv,
+    ExportBody, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, export_csv,
 };
 use crate::server::auth::AuthError;
 use crate::server::error::ApiError;
@@ -16,8 +16,9 @@ pub fn seed_vote(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiErro
     let by = cx.optional_user(req)?;
     let answers = req.json::<SeedVoteRequest>()?.into_answers(&survey)?;
     record(cx, &survey, by.as_ref(), &answers)?;
-    // The seed answers 201 with the survey, counts updated.
-    Ok(Reply::created(&SurveyBody::from(&cx.store.get_survey(id)?)))
+    // The seed answers 201 with the survey, counts updated. Votes committed together share
+    // one rebuild of it.
+    Ok(Reply::json_bytes(201, survey_json(id, cx)?))
 }
 
 /// `POST /api/surveys/<id>/responses/`.

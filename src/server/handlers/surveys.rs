@@ -1,5 +1,7 @@
 //! Surveys: list (bare or paged), create, show, close, delete.
 
+use std::sync::Arc;
+
 use super::Ctx;
 use crate::domain::{SurveyId, ValidationError};
 use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyPage};
@@ -22,7 +24,7 @@ pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
                 let (surveys, _) = cx.store.list_surveys(None)?;
                 Reply::encode(&surveys.iter().map(SurveyBody::from).collect::<Vec<_>>())
             })?;
-        return Ok(Reply::json_bytes(200, &json));
+        return Ok(Reply::json_bytes(200, json));
     }
     let number = number_param("page", page, 1, u64::MAX)?;
     let size = number_param("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
@@ -55,13 +57,16 @@ pub fn create(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
 }
 
 pub fn get(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::json_bytes(200, survey_json(id, cx)?))
+}
+
+/// The survey as JSON, from the reply cache when nothing was written since it was built.
+/// Read after a write of the caller's own, it includes that write: the generation moved on.
+pub(super) fn survey_json(id: SurveyId, cx: &Ctx) -> Result<Arc<Vec<u8>>, ApiError> {
     let generation = cx.store.generation();
-    let json = cx
-        .cache
-        .get_or_build(CacheKey::Survey(id), generation, || {
-            Reply::encode(&SurveyBody::from(&cx.store.get_survey(id)?))
-        })?;
-    Ok(Reply::json_bytes(200, &json))
+    cx.cache.get_or_build(CacheKey::Survey(id), generation, || {
+        Reply::encode(&SurveyBody::from(&cx.store.get_survey(id)?))
+    })
 }
 
 pub fn close(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {

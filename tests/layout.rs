@@ -11,6 +11,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("argon2", &["server/password.rs"]),
     ("jsonwebtoken", &["server/token.rs"]),
     ("signal_hook", &["server/mod.rs"]),
+    ("thread_priority", &["server/http.rs"]),
 ];
 
 /// (folder, modules it must not use)

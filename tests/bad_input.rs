@@ -3,16 +3,10 @@
 //! and nested bodies, lying lengths, hostile heads, methods, paths, queries and URLs. Each
 //! case must get a 4xx with a JSON `message` (408 only where the length lied) — never a 5xx,
 //! never a silent close — and nothing the server stores may change.
-//!
-//! `try_exchange` and `read_reply`, a raw client that reports instead of panicking, are also
-//! used by `reliability.rs` and `slow_clients.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::Path;
-use std::thread;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -21,7 +15,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
 
-use crate::harness::http::Response;
+use crate::harness::http::{Response, find, preview, try_exchange};
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{choice_id, id_of, question_id, rich_survey, seed_survey, vote};
 
@@ -35,127 +29,6 @@ const MAX_BODY: usize = 1_048_576;
 const CASE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Stands in for the value under test while a body is serialised.
 const MARK: &str = "@@corpus-mark@@";
-
-// ---- a raw client that reports instead of panicking ----
-
-/// Sends `request` on a new connection and returns every byte of the reply, or why there is
-/// none. The request is written by its own thread, so a server that answers before reading
-/// everything is heard; with `close_write` the client then half-closes.
-pub(crate) fn try_exchange(
-    addr: SocketAddr,
-    request: &[u8],
-    close_write: bool,
-    timeout: Duration,
-) -> Result<Vec<u8>, String> {
-    let stream =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|()| stream.set_write_timeout(Some(timeout)))
-        .map_err(|e| e.to_string())?;
-    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
-    let request = request.to_vec();
-    let writing = thread::spawn(move || {
-        // The server may answer and close before taking everything; the reply says why.
-        let _ = writer.write_all(&request);
-        let _ = writer.flush();
-        if close_write {
-            let _ = writer.shutdown(Shutdown::Write);
-        }
-    });
-    let reply = read_reply(&stream);
-    let _ = stream.shutdown(Shutdown::Both);
-    let _ = writing.join();
-    reply
-}
-
-/// Reads one reply (interim 1xx heads skipped) until it is complete by its `Content-Length`
-/// or chunking, or the server closes. A reset after some bytes still returns them; a close
-/// or reset before any byte, or the socket's read timeout, is an error.
-pub(crate) fn read_reply(mut stream: &TcpStream) -> Result<Vec<u8>, String> {
-    let mut reply = Vec::new();
-    let mut chunk = [0_u8; 16 * 1024];
-    loop {
-        if is_complete(final_reply(&reply)) {
-            return Ok(final_reply(&reply).to_vec());
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) if reply.is_empty() => {
-                return Err("the server closed the connection without a reply".into());
-            }
-            Ok(0) => return Ok(final_reply(&reply).to_vec()),
-            Ok(n) => reply.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
-                ) && !reply.is_empty() =>
-            {
-                return Ok(final_reply(&reply).to_vec());
-            }
-            Err(e) => return Err(format!("no complete reply ({e}); got {}", preview(&reply))),
-        }
-    }
-}
-
-/// The reply after any `1xx` interim responses.
-fn final_reply(mut reply: &[u8]) -> &[u8] {
-    while reply.starts_with(b"HTTP/1.1 1") || reply.starts_with(b"HTTP/1.0 1") {
-        match find(reply, b"\r\n\r\n") {
-            Some(end) => reply = &reply[end + 4..],
-            None => break,
-        }
-    }
-    reply
-}
-
-fn is_complete(reply: &[u8]) -> bool {
-    let Some(end) = find(reply, b"\r\n\r\n") else {
-        return false;
-    };
-    if reply.starts_with(b"HTTP/1.1 1") || reply.starts_with(b"HTTP/1.0 1") {
-        return false;
-    }
-    let head = String::from_utf8_lossy(&reply[..end]);
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse::<u16>().ok());
-    let (mut length, mut chunked) = (None, false);
-    for (name, value) in lines.filter_map(|line| line.split_once(':')) {
-        if name.trim().eq_ignore_ascii_case("content-length") {
-            length = value.trim().parse::<usize>().ok();
-        } else if name.trim().eq_ignore_ascii_case("transfer-encoding") {
-            chunked = value.to_ascii_lowercase().contains("chunked");
-        }
-    }
-    let body = &reply[end + 4..];
-    if chunked {
-        return body.starts_with(b"0\r\n\r\n") || body.ends_with(b"\r\n0\r\n\r\n");
-    }
-    match length {
-        Some(length) => body.len() >= length,
-        None => matches!(status, Some(204 | 304)),
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
-/// The first bytes of `bytes`, for a failure message.
-pub(crate) fn preview(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
-    if bytes.len() > 300 {
-        format!("{text:?}… ({} bytes)", bytes.len())
-    } else {
-        format!("{text:?}")
-    }
-}
 
 // ---- requests as bytes ----
 

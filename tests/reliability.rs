@@ -14,8 +14,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
 
-use crate::bad_input::{preview, try_exchange};
-use crate::harness::http::Response;
+use crate::harness::http::{Response, preview, try_exchange};
 use crate::harness::server::TestServer;
 use crate::harness::survey::{choice_id, count_of, id_of, question_id, rich_survey, selected_of};
 

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::bad_input::{preview, read_reply, try_exchange};
-use crate::harness::http::Response;
+use crate::harness::http::{Response, preview, read_reply, try_exchange};
 use crate::harness::server::TestServer;
 use crate::harness::survey::{choice_id, id_of, question_id, rich_survey};
 

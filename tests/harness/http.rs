@@ -167,31 +167,68 @@ impl Response {
     }
 }
 
-/// Sends `request` on a new connection and returns every byte of the reply. The request is
-/// written by its own thread while this one reads, so a server that answers (413, say)
-/// before reading a large body is heard. With `close_write` the client half-closes after
-/// sending, as a client that gave up mid-body would.
+/// Where reading stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Until {
+    /// The final reply (interim 1xx heads skipped) is complete by its `Content-Length` or
+    /// chunking, or the server closes. A close before any byte is an error.
+    Reply,
+    /// As `Reply`, but a close before any byte is an empty reply: the request was one the
+    /// server may drop without a word.
+    ReplyOrClose,
+    /// The server closes the connection; every byte, as pipelined requests get them.
+    Close,
+}
+
+/// Sends `request` on a new connection and returns every byte of the reply after any 1xx
+/// interim heads, or why there is none (no connection, the server closed without a byte,
+/// no complete reply within `timeout`). The request is written by its own thread while
+/// this one reads, so a server that answers (413, say) before reading a large body is
+/// heard. With `close_write` the client half-closes after sending, as a client that gave
+/// up mid-body would.
+pub fn try_exchange(
+    addr: SocketAddr,
+    request: &[u8],
+    close_write: bool,
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    exchange_until(addr, request, close_write, timeout, Until::Reply)
+}
+
+/// `try_exchange` within `READ_TIMEOUT` that fails the test instead of reporting; a server
+/// that closes without a byte gives an empty reply.
 pub fn exchange(addr: SocketAddr, request: &[u8], close_write: bool) -> Vec<u8> {
-    exchange_until(addr, request, close_write, is_complete)
+    exchange_until(
+        addr,
+        request,
+        close_write,
+        READ_TIMEOUT,
+        Until::ReplyOrClose,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Sends `request` (which may hold several pipelined requests) and reads until the server
 /// closes the connection.
 pub fn exchange_until_close(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    exchange_until(addr, request, false, |_| false)
+    exchange_until(addr, request, false, READ_TIMEOUT, Until::Close)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn exchange_until(
     addr: SocketAddr,
     request: &[u8],
     close_write: bool,
-    done: fn(&[u8]) -> bool,
-) -> Vec<u8> {
-    let stream = TcpStream::connect_timeout(&addr, READ_TIMEOUT)
-        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"));
-    stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    stream.set_write_timeout(Some(READ_TIMEOUT)).unwrap();
-    let mut writer = stream.try_clone().unwrap();
+    timeout: Duration,
+    until: Until,
+) -> Result<Vec<u8>, String> {
+    let stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
+    let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
     let request = request.to_vec();
     let writing = thread::spawn(move || {
         // The server may answer and close before taking the whole request; that is not
@@ -202,36 +239,50 @@ fn exchange_until(
             let _ = writer.shutdown(Shutdown::Write);
         }
     });
-    let reply = read_reply(&stream, done);
+    let reply = read_until(&stream, until);
     let _ = stream.shutdown(Shutdown::Both);
-    writing.join().unwrap();
+    let _ = writing.join();
     reply
 }
 
-/// Reads one reply from a connection the test keeps open.
+/// Reads one reply from a connection the test keeps open, within `READ_TIMEOUT`.
 #[track_caller]
 pub fn read_response(stream: &TcpStream) -> Response {
     stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-    let reply = read_reply(stream, is_complete);
-    Response::parse(&reply).unwrap_or_else(|e| {
-        panic!(
-            "unparsable reply ({e}): {:?}",
-            String::from_utf8_lossy(&reply)
-        )
-    })
+    let reply = read_reply(stream).unwrap_or_else(|e| panic!("{e}"));
+    Response::parse(&reply)
+        .unwrap_or_else(|e| panic!("unparsable reply ({e}): {}", preview(&reply)))
 }
 
-/// Reads until `done` says the reply is complete or the server closes. A reset after some
-/// bytes still counts as the reply.
-fn read_reply(mut stream: &TcpStream, done: fn(&[u8]) -> bool) -> Vec<u8> {
+/// Reads one reply (interim 1xx heads skipped) from a connection the test keeps open, until
+/// it is complete by its `Content-Length` or chunking, or the server closes. A reset after
+/// some bytes still returns them; a close or reset before any byte, or the socket's read
+/// timeout, is an error.
+pub fn read_reply(stream: &TcpStream) -> Result<Vec<u8>, String> {
+    read_until(stream, Until::Reply)
+}
+
+/// Reads from `stream` until `until` says the reply is over; the one reading loop behind
+/// every exchange here.
+fn read_until(mut stream: &TcpStream, until: Until) -> Result<Vec<u8>, String> {
+    let seen = |reply: &[u8]| -> Vec<u8> {
+        if until == Until::Close {
+            reply.to_vec()
+        } else {
+            final_reply(reply).to_vec()
+        }
+    };
     let mut reply = Vec::new();
     let mut chunk = [0_u8; 16 * 1024];
     loop {
-        if done(&reply) {
-            return reply;
+        if until != Until::Close && is_complete(final_reply(&reply)) {
+            return Ok(seen(&reply));
         }
         match stream.read(&mut chunk) {
-            Ok(0) => return reply,
+            Ok(0) if reply.is_empty() && until == Until::Reply => {
+                return Err("the server closed the connection without a reply".into());
+            }
+            Ok(0) => return Ok(seen(&reply)),
             Ok(n) => reply.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e)
@@ -240,20 +291,41 @@ fn read_reply(mut stream: &TcpStream, done: fn(&[u8]) -> bool) -> Vec<u8> {
                     ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
                 ) && !reply.is_empty() =>
             {
-                return reply;
+                return Ok(seen(&reply));
             }
-            Err(e) => panic!(
-                "no complete reply within {READ_TIMEOUT:?} ({e}); got {:?}",
-                String::from_utf8_lossy(&reply)
-            ),
+            Err(e) => {
+                let within = match stream.read_timeout() {
+                    Ok(Some(timeout)) => format!(" within {timeout:?}"),
+                    _ => String::new(),
+                };
+                return Err(format!(
+                    "no complete reply{within} ({e}); got {}",
+                    preview(&reply)
+                ));
+            }
         }
     }
 }
 
+/// The reply after any 1xx interim responses.
+fn final_reply(mut reply: &[u8]) -> &[u8] {
+    while reply.starts_with(b"HTTP/1.1 1") || reply.starts_with(b"HTTP/1.0 1") {
+        match find(reply, b"\r\n\r\n") {
+            Some(end) => reply = &reply[end + 4..],
+            None => break,
+        }
+    }
+    reply
+}
+
+/// Whether `reply`, a final one, is all there by its `Content-Length` or chunking.
 fn is_complete(reply: &[u8]) -> bool {
     let Ok((head, head_end)) = Response::parse_head(reply) else {
         return false;
     };
+    if head.status < 200 {
+        return false;
+    }
     if head.is_chunked() {
         return reply.ends_with(b"\r\n0\r\n\r\n")
             || reply[head_end + 4..].starts_with(b"0\r\n\r\n");
@@ -262,6 +334,16 @@ fn is_complete(reply: &[u8]) -> bool {
         Some(length) => reply.len() >= head_end + 4 + length,
         // 204 and 304 carry no body; anything else without a length ends at EOF.
         None => head.status == 204 || head.status == 304,
+    }
+}
+
+/// The first bytes of `bytes`, for a failure message.
+pub fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+    if bytes.len() > 300 {
+        format!("{text:?}… ({} bytes)", bytes.len())
+    } else {
+        format!("{text:?}")
     }
 }
 
@@ -281,7 +363,8 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `haystack`.
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)

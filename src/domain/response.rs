@@ -146,51 +146,6 @@ pub struct ResponseRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Choice, Question, SurveyId, SurveyStatus};
-
-    fn survey() -> Survey {
-        let choice = |id, q| Choice {
-            id: ChoiceId(id),
-            question_id: QuestionId(q),
-            text: format!("c{id}"),
-            created_at: String::new(),
-            selected: 0,
-        };
-        let question = |id, kind, required, choices| Question {
-            id: QuestionId(id),
-            survey_id: SurveyId(1),
-            text: format!("q{id}"),
-            kind,
-            required,
-            created_at: String::new(),
-            choices,
-        };
-        Survey {
-            id: SurveyId(1),
-            name: "s".into(),
-            created_at: String::new(),
-            creator_id: None,
-            creator: None,
-            status: SurveyStatus::Open,
-            one_response_per_user: false,
-            responses: 0,
-            questions: vec![
-                question(
-                    1,
-                    QuestionKind::Single,
-                    true,
-                    vec![choice(1, 1), choice(2, 1)],
-                ),
-                question(
-                    2,
-                    QuestionKind::Multiple,
-                    false,
-                    vec![choice(3, 2), choice(4, 2)],
-                ),
-                question(3, QuestionKind::Text, false, vec![]),
-            ],
-        }
-    }
 
     fn choices(q: i64, cs: &[i64]) -> Answer {
         Answer::Choices {
@@ -206,7 +161,10 @@ mod tests {
             text: "because".into(),
         };
         assert_eq!(
-            Answer::check_all(&survey(), &[choices(1, &[2]), choices(2, &[3, 4]), text]),
+            Answer::check_all(
+                &Survey::sample(),
+                &[choices(1, &[2]), choices(2, &[3, 4]), text]
+            ),
             Ok(())
         );
     }
@@ -236,7 +194,9 @@ mod tests {
         ];
         for (answers, field) in cases {
             assert_eq!(
-                Answer::check_all(&survey(), &answers).unwrap_err().field,
+                Answer::check_all(&Survey::sample(), &answers)
+                    .unwrap_err()
+                    .field,
                 field,
                 "{answers:?}"
             );

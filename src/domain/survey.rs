@@ -209,6 +209,55 @@ impl Survey {
     }
 }
 
+#[cfg(test)]
+impl Survey {
+    /// A small open survey for tests: question 1 single and required (choices 1, 2),
+    /// question 2 multiple (choices 3, 4), question 3 free text.
+    pub(crate) fn sample() -> Survey {
+        let choice = |id, question| Choice {
+            id: ChoiceId(id),
+            question_id: QuestionId(question),
+            text: format!("c{id}"),
+            created_at: "2024-01-01 00:00:00".into(),
+            selected: 0,
+        };
+        let question = |id, kind, required, choices| Question {
+            id: QuestionId(id),
+            survey_id: SurveyId(1),
+            text: format!("q{id}"),
+            kind,
+            required,
+            created_at: "2024-01-01 00:00:00".into(),
+            choices,
+        };
+        Survey {
+            id: SurveyId(1),
+            name: "sample".into(),
+            created_at: "2024-01-01 00:00:00".into(),
+            creator_id: None,
+            creator: None,
+            status: SurveyStatus::Open,
+            one_response_per_user: false,
+            responses: 0,
+            questions: vec![
+                question(
+                    1,
+                    QuestionKind::Single,
+                    true,
+                    vec![choice(1, 1), choice(2, 1)],
+                ),
+                question(
+                    2,
+                    QuestionKind::Multiple,
+                    false,
+                    vec![choice(3, 2), choice(4, 2)],
+                ),
+                question(3, QuestionKind::Text, false, vec![]),
+            ],
+        }
+    }
+}
+
 /// A survey's tally: counts per choice and the text answers given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Results {

@@ -8,9 +8,7 @@ use proptest::test_runner::Config;
 use serde_json::{Map, Number, Value};
 
 use super::{CreateSurveyRequest, CredentialsRequest, ResponseRequest, SeedVoteRequest};
-use crate::domain::{
-    Answer, Choice, ChoiceId, Question, QuestionId, QuestionKind, Survey, SurveyId, SurveyStatus,
-};
+use crate::domain::{Answer, QuestionKind, Survey};
 
 /// The keys the request types read, so generated objects often reach the conversions.
 const KEYS: &[&str] = &[
@@ -51,44 +49,6 @@ fn config() -> Config {
         cases: 256,
         failure_persistence: None,
         ..Config::default()
-    }
-}
-
-/// A survey as the store returns it: a single, a multiple and a text question, with
-/// small ids that generated numbers hit now and then.
-fn survey() -> Survey {
-    let question = |id: i64, kind: QuestionKind, choices: &[i64]| Question {
-        id: QuestionId(id),
-        survey_id: SurveyId(1),
-        text: format!("Q{id}"),
-        kind,
-        required: id != 3,
-        created_at: "2024-01-01 00:00:00".into(),
-        choices: choices
-            .iter()
-            .map(|&c| Choice {
-                id: ChoiceId(c),
-                question_id: QuestionId(id),
-                text: format!("C{c}"),
-                created_at: "2024-01-01 00:00:00".into(),
-                selected: 0,
-            })
-            .collect(),
-    };
-    Survey {
-        id: SurveyId(1),
-        name: "Fixed".into(),
-        created_at: "2024-01-01 00:00:00".into(),
-        creator_id: None,
-        creator: None,
-        status: SurveyStatus::Open,
-        one_response_per_user: false,
-        responses: 0,
-        questions: vec![
-            question(1, QuestionKind::Single, &[4, 5]),
-            question(2, QuestionKind::Multiple, &[6, 7, 8]),
-            question(3, QuestionKind::Text, &[]),
-        ],
     }
 }
 
@@ -184,7 +144,7 @@ fn shaped() -> impl Strategy<Value = Value> {
 
 /// Deserialises `bytes` as each request and runs every conversion that follows.
 fn convert_bytes(bytes: &[u8]) {
-    let survey = survey();
+    let survey = Survey::sample();
     if let Ok(request) = serde_json::from_slice::<CredentialsRequest>(bytes) {
         let _ = request.into_domain();
     }
@@ -205,7 +165,7 @@ fn convert_bytes(bytes: &[u8]) {
 
 /// The same from a `Value`, then from its text.
 fn convert(value: &Value) {
-    let survey = survey();
+    let survey = Survey::sample();
     if let Ok(request) = serde_json::from_value::<CredentialsRequest>(value.clone()) {
         let _ = request.into_domain();
     }
@@ -326,7 +286,7 @@ proptest! {
     fn a_vote_for_real_choices_maps_each_to_its_question(
         picks in vec((any::<proptest::sample::Index>(), any::<bool>()), 2),
     ) {
-        let survey = survey();
+        let survey = Survey::sample();
         let questions: Vec<Value> = survey
             .questions
             .iter()

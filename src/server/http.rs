@@ -499,22 +499,27 @@ mod tests {
         reply
     }
 
+    /// One general worker and one slow one, `/slow` being slow.
+    fn start(handler: &Arc<Handler>) -> (HttpServer, SocketAddr) {
+        let (listener, addr) = bind("127.0.0.1:0").unwrap();
+        let config = HttpConfig {
+            threads: 1,
+            max_body: 1024,
+            origins: vec!["*".into()],
+            is_slow: |_, path| path == "/slow",
+            slow_threads: 1,
+            slow_queue: 4,
+        };
+        (HttpServer::start(listener, config, handler).unwrap(), addr)
+    }
+
     #[test]
     fn a_panicking_handler_answers_500_json_and_the_server_keeps_serving() {
         let handler: Arc<Handler> = Arc::new(|req: &Request| {
             assert!(req.path != "/boom", "handler bug");
             Ok(Reply::ok(&req.path))
         });
-        let (listener, addr) = bind("127.0.0.1:0").unwrap();
-        let config = HttpConfig {
-            threads: 1,
-            max_body: 1024,
-            origins: vec!["*".into()],
-            is_slow: |_, _| false,
-            slow_threads: 1,
-            slow_queue: 1,
-        };
-        let server = HttpServer::start(listener, config, &handler).unwrap();
+        let (server, addr) = start(&handler);
         let boom = get(addr, "/boom");
         assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
         assert!(boom.ends_with(r#"{"message":"internal error"}"#), "{boom}");
@@ -535,16 +540,7 @@ mod tests {
             }
             Ok(Reply::ok(&req.path))
         });
-        let (listener, addr) = bind("127.0.0.1:0").unwrap();
-        let config = HttpConfig {
-            threads: 1,
-            max_body: 1024,
-            origins: vec!["*".into()],
-            is_slow: |_, path| path == "/slow",
-            slow_threads: 1,
-            slow_queue: 4,
-        };
-        let server = HttpServer::start(listener, config, &handler).unwrap();
+        let (server, addr) = start(&handler);
         let slow = std::thread::spawn(move || get(addr, "/slow"));
         entered.recv_timeout(Duration::from_secs(10)).unwrap();
         // The only slow worker is stuck; the only general worker must still answer.

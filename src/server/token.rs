@@ -4,7 +4,6 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -29,13 +28,36 @@ impl fmt::Debug for SigningKey {
 pub struct Claims {
     /// The user's e-mail, as in the seed.
     pub sub: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "seconds")]
     pub iat: u64,
+    #[serde(deserialize_with = "seconds")]
     pub exp: u64,
     /// The user's token generation at issue time; `POST /api/logout-all/` moves the user to
     /// the next one. Absent means 0, so tokens minted the seed's way stay valid until then.
     #[serde(default)]
     pub generation: i64,
+}
+
+/// A NumericDate: integer seconds, as canvass issues them, or fractional ones, as some JWT
+/// libraries write (`time.time() + 1800` in Python; PyJWT, the seed's library, accepts
+/// them). jsonwebtoken's own `exp` check reads integers only, so expiry is checked here.
+fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Whole(u64),
+        Fractional(f64),
+    }
+    match Seconds::deserialize(deserializer)? {
+        Seconds::Whole(secs) => Ok(secs),
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked finite; negative saturates to 0, already long expired"
+        )]
+        Seconds::Fractional(secs) if secs.is_finite() => Ok(secs.floor() as u64),
+        Seconds::Fractional(_) => Err(serde::de::Error::custom("a NumericDate must be finite")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -58,8 +80,9 @@ impl Tokens {
         // Only HS256 is accepted: a token claiming `none`, HS512 or an RSA algorithm fails
         // before its signature is even considered.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // `exp` and `sub` are required by `Claims` itself; expiry is checked in `verify`.
+        validation.validate_exp = false;
+        validation.set_required_spec_claims::<&str>(&[]);
         Self {
             encoding: EncodingKey::from_secret(&key.0),
             decoding: DecodingKey::from_secret(&key.0),
@@ -70,9 +93,7 @@ impl Tokens {
 
     /// A fresh token for `user`, valid for the configured lifetime.
     pub fn issue(&self, user: &User) -> Result<String, jsonwebtoken::errors::Error> {
-        let iat = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let iat = now();
         let claims = Claims {
             sub: user.email.to_string(),
             iat,
@@ -85,13 +106,21 @@ impl Tokens {
     /// Checks signature, algorithm and expiry, in that order: a tampered expired token is
     /// `Invalid`, not `Expired`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        // No leeway, as the seed's PyJWT: expired from the second `exp` names.
+        if claims.exp <= now() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
     }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// The token in an `Authorization` header. The seed splits the header on whitespace, needs
@@ -126,6 +155,37 @@ mod tests {
         assert_eq!(claims.sub, "ann@example.com");
         assert_eq!(claims.exp - claims.iat, 1800);
         assert_eq!(claims.generation, 3);
+    }
+
+    fn mint(tokens: &Tokens, claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &tokens.encoding).unwrap()
+    }
+
+    #[test]
+    fn fractional_seconds_are_read_and_expiry_is_exact() {
+        let tokens = Tokens::new(&SigningKey::new(b"k".repeat(32)), Duration::from_secs(60));
+        let now = now();
+        #[expect(clippy::cast_precision_loss, reason = "seconds since 1970 fit an f64")]
+        let later = now as f64 + 600.5;
+        let fresh = mint(&tokens, &serde_json::json!({"sub": "a@b.c", "exp": later}));
+        assert_eq!(tokens.verify(&fresh).unwrap().exp, now + 600);
+        let expired = mint(
+            &tokens,
+            &serde_json::json!({"sub": "a@b.c", "exp": now - 1}),
+        );
+        assert_eq!(tokens.verify(&expired).unwrap_err(), TokenError::Expired);
+        let at_exp = mint(&tokens, &serde_json::json!({"sub": "a@b.c", "exp": now}));
+        assert_eq!(tokens.verify(&at_exp).unwrap_err(), TokenError::Expired);
+        for broken in [
+            serde_json::json!({"sub": "a@b.c"}),
+            serde_json::json!({"exp": now + 60}),
+            serde_json::json!({"sub": "a@b.c", "exp": "soon"}),
+        ] {
+            assert_eq!(
+                tokens.verify(&mint(&tokens, &broken)).unwrap_err(),
+                TokenError::Invalid
+            );
+        }
     }
 
     #[test]

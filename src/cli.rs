@@ -49,7 +49,7 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per
-    /// client address); 0 turns throttling off.
+    /// client address, loopback excepted); 0 turns throttling off.
     #[arg(long, env = "CANVASS_LOGIN_FAILURES", default_value_t = 10)]
     pub login_failures: u32,
     /// Largest accepted request body, in bytes; larger bodies get 413.

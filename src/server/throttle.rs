@@ -44,6 +44,7 @@ impl LoginThrottle {
 
     /// `Err(retry_after)` when this e-mail or address has used up its failures.
     pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+        let address = address.filter(counts_per_address);
         if self.config.per_email == 0 {
             return Ok(());
         }
@@ -71,6 +72,7 @@ impl LoginThrottle {
     }
 
     pub fn record_failure(&self, email: &str, address: Option<IpAddr>) {
+        let address = address.filter(counts_per_address);
         if self.config.per_email == 0 {
             return;
         }
@@ -86,6 +88,13 @@ impl LoginThrottle {
     pub fn record_success(&self, email: &str) {
         lock(&self.emails).remove(&email.to_lowercase());
     }
+}
+
+/// Loopback is left out of the per-address count: there it is usually a reverse proxy in
+/// front of every user (or the operator's own scripts), and one shared count would lock out
+/// everybody behind it. Per-e-mail limits still apply.
+fn counts_per_address(address: &IpAddr) -> bool {
+    !address.is_loopback()
 }
 
 fn lock<K, V>(table: &Mutex<HashMap<K, V>>) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
@@ -156,11 +165,22 @@ mod tests {
     #[test]
     fn an_address_guessing_many_emails_is_blocked() {
         let t = throttle(100, 2);
-        let addr: IpAddr = "127.0.0.9".parse().unwrap();
+        let addr: IpAddr = "192.0.2.9".parse().unwrap();
         t.record_failure("a@x.y", Some(addr));
         t.record_failure("b@x.y", Some(addr));
         assert!(t.check("c@x.y", Some(addr)).is_err());
-        assert!(t.check("c@x.y", Some("127.0.0.8".parse().unwrap())).is_ok());
+        assert!(t.check("c@x.y", Some("192.0.2.8".parse().unwrap())).is_ok());
+    }
+
+    #[test]
+    fn loopback_is_not_counted_per_address() {
+        let t = throttle(100, 2);
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        for n in 0..5 {
+            t.record_failure(&format!("u{n}@x.y"), Some(local));
+        }
+        assert!(t.check("new@x.y", Some(local)).is_ok());
+        assert!(t.check("new@x.y", Some("::1".parse().unwrap())).is_ok());
     }
 
     #[test]

@@ -109,9 +109,9 @@ impl Reply {
     }
 
     pub fn json<T: Serialize>(status: u16, value: &T) -> Reply {
-        match serde_json::to_vec(value) {
+        match Reply::encode(value) {
             Ok(body) => Reply::new(status, "application/json", body),
-            Err(e) => Reply::error(&ApiError::Internal(e.to_string())),
+            Err(error) => Reply::error(&error),
         }
     }
 

@@ -161,18 +161,15 @@ enum Selection {
 
 /// Reads surveys with their questions and choices in three queries (not one per survey).
 fn load_surveys(conn: &Connection, selection: &Selection) -> Result<Vec<Survey>, StoreError> {
-    let (filter, limit, offset) = match selection {
-        Selection::One(_) => ("WHERE s.id = ?1", 1, 0),
-        Selection::All => ("WHERE ?1 = ?1", -1, 0),
+    let (filter, key, limit, offset) = match selection {
+        Selection::One(id) => ("WHERE s.id = ?1", id.0, 1, 0),
+        Selection::All => ("WHERE ?1 = ?1", 0, -1, 0),
         Selection::Page(p) => (
             "WHERE ?1 = ?1",
+            0,
             i64::try_from(p.size).unwrap_or(i64::MAX),
             i64::try_from(p.number.saturating_sub(1).saturating_mul(p.size)).unwrap_or(i64::MAX),
         ),
-    };
-    let key = match selection {
-        Selection::One(id) => id.0,
-        _ => 0,
     };
     let sql = format!(
         "SELECT s.id, s.name, s.created_at, s.creator_id, u.email, s.closed_at IS NOT NULL,

@@ -5,16 +5,36 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Printed under `canvass --help` and on every man page.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  error (the server refused the request, or a local failure)
+  2  usage (a bad flag, or a value that must be given as a flag when stdin is not a terminal)
+  3  not logged in, session expired, or token rejected by the server
+  4  server unreachable or failing (connection refused, timeout, 5xx)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "canvass",
     version,
     about = "A local-first survey manager and the self-hosted server behind it",
-    after_help = "Exit codes: 0 ok, 1 error, 2 usage."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every client command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The canvass server, e.g. https://surveys.example.com [default: the last server
+    /// logged in to, else http://127.0.0.1:5000]
+    #[arg(long, global = true, env = "CANVASS_SERVER", value_name = "URL")]
+    pub server: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -24,6 +44,100 @@ pub enum Command {
     /// The HS256 signing key comes from CANVASS_SECRET; without it a random key is made on
     /// first start in `secret.key` (mode 0600) beside the database and reused afterwards.
     Serve(ServeArgs),
+    #[command(flatten)]
+    Client(ClientCommand),
+    /// Print a shell completion script to stdout.
+    ///
+    /// bash: canvass completions bash > ~/.local/share/bash-completion/completions/canvass
+    /// zsh:  canvass completions zsh > ~/.zfunc/_canvass   (with fpath+=~/.zfunc)
+    /// fish: canvass completions fish > ~/.config/fish/completions/canvass.fish
+    Completions(CompletionsArgs),
+    /// Write every completion script and man page under DIR (for packagers and the
+    /// repository's committed copies).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// Everything that speaks to a server as a user.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create an account on the server, then log in.
+    ///
+    /// Prompts for the e-mail and the password (twice) at a terminal; scripts pass --email and
+    /// pipe the password with --password-stdin.
+    Register(CredentialArgs),
+    /// Log in and keep the session token in the OS keyring.
+    ///
+    /// The server becomes the default for later commands. Where no keyring works (containers,
+    /// some CI runners) the token goes to a 0600 file in the user data dir, with a warning.
+    /// CANVASS_CREDENTIAL_STORE=auto|keyring|file forces a store.
+    Login(CredentialArgs),
+    /// Forget this server's session token.
+    Logout(LogoutArgs),
+    /// Ask the server who the session belongs to.
+    Whoami(OutputArgs),
+    /// Show the server, whether it answers, the user, where the token is kept and when it
+    /// expires.
+    Status(OutputArgs),
+    /// Look at session tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// The account's e-mail [prompted at a terminal]
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// First revoke every token of this user on the server, on every machine.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Decode a token without verifying it: header, subject, issue and expiry times.
+    ///
+    /// Exits 0 when the token is still valid, 3 when it has expired, 1 when it is not a JWT.
+    Inspect(InspectArgs),
+    /// Print the session token, for `$(canvass token print)` in scripts.
+    Print,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The token, or - to read it from stdin [default: the stored session token]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Where to write completions/ and man/.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -1,19 +1,26 @@
 //! The top-level error: one variant per layer, each mapped to the exit code documented in
 //! `--help`.
 
+use crate::client::ClientError;
+use crate::generate::GenerateError;
 use crate::server::ServerError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Server(#[from] ServerError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
 }
 
 impl Error {
-    /// 1 for every error; clap itself exits 2 on usage mistakes.
+    /// The exit code `--help` documents; clap itself exits 2 on usage mistakes.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Server(_) => 1,
+            Error::Server(_) | Error::Generate(_) => 1,
+            Error::Client(error) => error.exit_code(),
         }
     }
 }

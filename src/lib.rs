@@ -1,11 +1,14 @@
-//! canvass: a survey server and (soon) its command-line client, in one crate.
+//! canvass: a survey server and its command-line client, in one crate.
 //!
 //! `domain` holds meaning shared by both sides, `protocol` the wire format, `server` the HTTP
-//! service. `run` dispatches a parsed command line.
+//! service, `client` the commands people and scripts run. `run` dispatches a parsed command
+//! line; only this file sees both `server` and `client`.
 
 pub mod cli;
+pub mod client;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod protocol;
 pub mod server;
 
@@ -15,5 +18,8 @@ pub use error::Error;
 pub fn run(cli: cli::Cli) -> Result<(), Error> {
     match cli.command {
         cli::Command::Serve(args) => Ok(server::serve(&server::ServeConfig::from_args(args)?)?),
+        cli::Command::Completions(args) => Ok(generate::print_completions(args.shell)?),
+        cli::Command::Generate(args) => Ok(generate::write_all(&args.dir)?),
+        cli::Command::Client(command) => Ok(client::run(&cli.global, command)?),
     }
 }

@@ -12,7 +12,23 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("jsonwebtoken", &["server/token.rs"]),
     ("signal_hook", &["server/mod.rs"]),
     ("thread_priority", &["server/http.rs"]),
+    ("reqwest", &["client/api.rs"]),
+    ("keyring", &["client/credentials.rs"]),
+    ("keyring_core", &["client/credentials.rs"]),
+    ("linux_keyutils", &["client/credentials.rs"]),
+    ("linux_keyutils_keyring_store", &["client/credentials.rs"]),
+    ("dialoguer", &["client/prompt.rs"]),
+    ("toml", &["client/config.rs"]),
+    ("jiff", &["client/render.rs"]),
+    ("base64", &["client/jwt.rs"]),
+    ("clap_mangen", &["generate.rs"]),
+    // `cli.rs` names the Shell value type; the scripts are written in generate.rs.
+    ("clap_complete", &["generate.rs", "cli.rs"]),
 ];
+
+/// Who may write to stdout: the client's renderer, the generator, and the server's one
+/// "listening on" line. Anything else printing would corrupt `--json` output.
+const STDOUT_WRITERS: &[&str] = &["client/render.rs", "generate.rs", "server/mod.rs"];
 
 /// (folder, modules it must not use)
 const WALLS: &[(&str, &[&str])] = &[
@@ -30,6 +46,7 @@ const WALLS: &[(&str, &[&str])] = &[
         &["crate::server", "crate::cli", "crate::client"],
     ),
     ("server", &["crate::client"]),
+    ("client", &["crate::server"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -106,6 +123,26 @@ fn layers_only_depend_downwards() {
         breaches.is_empty(),
         "layering broken:\n{}",
         breaches.join("\n")
+    );
+}
+
+#[test]
+fn only_the_renderer_writes_to_stdout() {
+    let writers: Vec<String> = sources()
+        .into_iter()
+        .filter(|(_, text)| {
+            text.lines()
+                .map(|line| line.split("//").next().unwrap_or(""))
+                .any(|code| {
+                    code.contains("stdout()") || code.replace("eprintln!", "").contains("println!")
+                })
+        })
+        .map(|(file, _)| file)
+        .filter(|file| !STDOUT_WRITERS.contains(&file.as_str()))
+        .collect();
+    assert!(
+        writers.is_empty(),
+        "stdout written outside its owners: {writers:?}"
     );
 }
 

@@ -10,17 +10,22 @@
 )]
 
 mod harness {
+    pub mod cli;
     pub mod http;
+    pub mod pty;
     pub mod seed;
     pub mod server;
     pub mod survey;
     pub mod token;
 }
 
+mod accounts;
 mod bad_input;
 mod contract;
 mod durability;
+mod generated;
 mod http_limits;
+mod interactive;
 mod jwt;
 mod layout;
 mod native;

@@ -44,7 +44,7 @@ pub fn check_objects<T: RequestBody>(value: &serde_json::Value) -> Result<(), Va
 }
 
 /// `POST /api/register/` and `POST /api/login/`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CredentialsRequest {
     #[serde(default)]
     pub email: String,
@@ -63,7 +63,7 @@ impl CredentialsRequest {
 }
 
 /// `POST /api/surveys/`: the seed's shape (`question`, `choices`) or the richer one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CreateSurveyRequest {
     #[serde(default)]
     pub name: String,
@@ -73,7 +73,7 @@ pub struct CreateSurveyRequest {
     pub one_response_per_user: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct QuestionRequest {
     /// The seed's name for the question text.
     pub question: Option<String>,
@@ -175,7 +175,7 @@ impl SeedVoteRequest {
 }
 
 /// `POST /api/surveys/<id>/responses/`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ResponseRequest {
     pub answers: Vec<AnswerBody>,
 }

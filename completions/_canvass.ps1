@@ -1,0 +1,186 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'canvass'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'canvass' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite)')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Ask the server who the session belongs to')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;serve' {
+            [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on; port 0 picks a free port')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database file [default: the user data dir''s canvass/canvass.db]')
+            [CompletionResult]::new('--token-ttl', '--token-ttl', [CompletionResultType]::ParameterName, 'How long issued tokens stay valid, e.g. 90s, 30m, 12h')
+            [CompletionResult]::new('--origins', '--origins', [CompletionResultType]::ParameterName, 'Allowed CORS origins, comma separated, or * for any')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Request worker threads [default: 4 per core]')
+            [CompletionResult]::new('--login-failures', '--login-failures', [CompletionResultType]::ParameterName, 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address, loopback excepted); 0 turns throttling off')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted request body, in bytes; larger bodies get 413')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;register' {
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The account''s e-mail [prompted at a terminal]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;login' {
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The account''s e-mail [prompted at a terminal]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin instead of prompting')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;logout' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'First revoke every token of this user on the server, on every machine')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;whoami' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;status' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;token' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a token without verifying it: header, subject, issue and expiry times')
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the session token, for `$(canvass token print)` in scripts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;token;inspect' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;token;print' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;token;help' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a token without verifying it: header, subject, issue and expiry times')
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the session token, for `$(canvass token print)` in scripts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;token;help;inspect' {
+            break
+        }
+        'canvass;token;help;print' {
+            break
+        }
+        'canvass;token;help;help' {
+            break
+        }
+        'canvass;completions' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite)')
+            [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
+            [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Ask the server who the session belongs to')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;help;serve' {
+            break
+        }
+        'canvass;help;register' {
+            break
+        }
+        'canvass;help;login' {
+            break
+        }
+        'canvass;help;logout' {
+            break
+        }
+        'canvass;help;whoami' {
+            break
+        }
+        'canvass;help;status' {
+            break
+        }
+        'canvass;help;token' {
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a token without verifying it: header, subject, issue and expiry times')
+            [CompletionResult]::new('print', 'print', [CompletionResultType]::ParameterValue, 'Print the session token, for `$(canvass token print)` in scripts')
+            break
+        }
+        'canvass;help;token;inspect' {
+            break
+        }
+        'canvass;help;token;print' {
+            break
+        }
+        'canvass;help;completions' {
+            break
+        }
+        'canvass;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

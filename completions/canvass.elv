@@ -1,0 +1,154 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[canvass] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'canvass'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'canvass'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+            cand register 'Create an account on the server, then log in'
+            cand login 'Log in and keep the session token in the OS keyring'
+            cand logout 'Forget this server''s session token'
+            cand whoami 'Ask the server who the session belongs to'
+            cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+            cand token 'Look at session tokens'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;serve'= {
+            cand --addr 'Address to listen on; port 0 picks a free port'
+            cand --db 'SQLite database file [default: the user data dir''s canvass/canvass.db]'
+            cand --token-ttl 'How long issued tokens stay valid, e.g. 90s, 30m, 12h'
+            cand --origins 'Allowed CORS origins, comma separated, or * for any'
+            cand --threads 'Request worker threads [default: 4 per core]'
+            cand --login-failures 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address, loopback excepted); 0 turns throttling off'
+            cand --max-body 'Largest accepted request body, in bytes; larger bodies get 413'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;register'= {
+            cand --email 'The account''s e-mail [prompted at a terminal]'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;login'= {
+            cand --email 'The account''s e-mail [prompted at a terminal]'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;logout'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --all 'First revoke every token of this user on the server, on every machine'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;whoami'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;status'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;token'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand inspect 'Decode a token without verifying it: header, subject, issue and expiry times'
+            cand print 'Print the session token, for `$(canvass token print)` in scripts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;token;inspect'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;token;print'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;token;help'= {
+            cand inspect 'Decode a token without verifying it: header, subject, issue and expiry times'
+            cand print 'Print the session token, for `$(canvass token print)` in scripts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;token;help;inspect'= {
+        }
+        &'canvass;token;help;print'= {
+        }
+        &'canvass;token;help;help'= {
+        }
+        &'canvass;completions'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;help'= {
+            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+            cand register 'Create an account on the server, then log in'
+            cand login 'Log in and keep the session token in the OS keyring'
+            cand logout 'Forget this server''s session token'
+            cand whoami 'Ask the server who the session belongs to'
+            cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+            cand token 'Look at session tokens'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;help;serve'= {
+        }
+        &'canvass;help;register'= {
+        }
+        &'canvass;help;login'= {
+        }
+        &'canvass;help;logout'= {
+        }
+        &'canvass;help;whoami'= {
+        }
+        &'canvass;help;status'= {
+        }
+        &'canvass;help;token'= {
+            cand inspect 'Decode a token without verifying it: header, subject, issue and expiry times'
+            cand print 'Print the session token, for `$(canvass token print)` in scripts'
+        }
+        &'canvass;help;token;inspect'= {
+        }
+        &'canvass;help;token;print'= {
+        }
+        &'canvass;help;completions'= {
+        }
+        &'canvass;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,92 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_canvass_global_optspecs
+    string join \n server= h/help V/version
+end
+
+function __fish_canvass_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_canvass_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_canvass_using_subcommand
+    set -l cmd (__fish_canvass_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c canvass -n "__fish_canvass_needs_command" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_needs_command" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_needs_command" -s V -l version -d 'Print version'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "register" -d 'Create an account on the server, then log in'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "logout" -d 'Forget this server\'s session token'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "whoami" -d 'Ask the server who the session belongs to'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l db -d 'SQLite database file [default: the user data dir\'s canvass/canvass.db]' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l token-ttl -d 'How long issued tokens stay valid, e.g. 90s, 30m, 12h' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l origins -d 'Allowed CORS origins, comma separated, or * for any' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l threads -d 'Request worker threads [default: 4 per core]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l login-failures -d 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address, loopback excepted); 0 turns throttling off' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l max-body -d 'Largest accepted request body, in bytes; larger bodies get 413' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand register" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand logout" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand logout" -l all -d 'First revoke every token of this user on the server, on every machine'
+complete -c canvass -n "__fish_canvass_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand status" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand status" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand status" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand completions" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "register" -d 'Create an account on the server, then log in'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "logout" -d 'Forget this server\'s session token'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'

@@ -1,0 +1,221 @@
+//! The HTTP client for the canvass API (reqwest, blocking): one method per endpoint, each
+//! turning the server's reply into a protocol body or a typed `ClientError`.
+
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ClientError;
+use super::jwt::Jwt;
+use crate::protocol::{
+    CredentialsRequest, ErrorBody, HealthBody, MeBody, MessageBody, RegisteredBody, TokenBody,
+};
+
+/// Long enough for a login on a busy server (argon2 runs one hash at a time there), short
+/// enough that a script never hangs on a dead one.
+const TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server's base URL, normalised so one server has one name: scheme and host, no trailing
+/// slash and no `/api` (every path adds it). Credentials are kept under this name.
+pub fn normalize_server(server: &str) -> Result<String, ClientError> {
+    let trimmed = server.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let bad = |reason: &str| ClientError::BadServer {
+        server: server.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http:// and https:// are spoken"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it has a query or fragment"));
+    }
+    let text = url.as_str().trim_end_matches('/');
+    Ok(text.strip_suffix("/api").unwrap_or(text).to_owned())
+}
+
+pub struct ApiClient {
+    server: String,
+    http: Client,
+    token: Option<Jwt>,
+}
+
+impl ApiClient {
+    /// A client for `server` (already normalised), anonymous until `with_token`.
+    pub fn new(server: &str) -> Result<ApiClient, ClientError> {
+        let http = Client::builder()
+            .user_agent(concat!("canvass/", env!("CARGO_PKG_VERSION")))
+            .timeout(TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| ClientError::BadServer {
+                server: server.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(ApiClient {
+            server: server.to_owned(),
+            http,
+            token: None,
+        })
+    }
+
+    #[must_use]
+    pub fn with_token(mut self, token: Jwt) -> ApiClient {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub fn health(&self) -> Result<HealthBody, ClientError> {
+        self.send(Method::GET, "health/", None::<&()>)
+    }
+
+    pub fn register(
+        &self,
+        credentials: &CredentialsRequest,
+    ) -> Result<RegisteredBody, ClientError> {
+        self.send(Method::POST, "register/", Some(credentials))
+    }
+
+    /// A wrong password is the server refusing a request, not a session problem: exit 1 with
+    /// the server's message rather than the "run `canvass login`" advice.
+    pub fn login(&self, credentials: &CredentialsRequest) -> Result<TokenBody, ClientError> {
+        self.send(Method::POST, "login/", Some(credentials))
+            .map_err(|error| match error {
+                ClientError::Rejected { message, .. } => ClientError::Refused {
+                    status: 401,
+                    message,
+                },
+                other => other,
+            })
+    }
+
+    pub fn me(&self) -> Result<MeBody, ClientError> {
+        self.send(Method::GET, "me/", None::<&()>)
+    }
+
+    pub fn refresh(&self) -> Result<TokenBody, ClientError> {
+        self.send(Method::POST, "token/refresh/", None::<&()>)
+    }
+
+    pub fn logout_all(&self) -> Result<MessageBody, ClientError> {
+        self.send(Method::POST, "logout-all/", None::<&()>)
+    }
+
+    fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, ClientError> {
+        let text = self.exchange(self.request(method, path, body))?;
+        serde_json::from_str(&text).map_err(|e| ClientError::BadReply {
+            url: self.url(path),
+            reason: e.to_string(),
+        })
+    }
+
+    fn request(&self, method: Method, path: &str, body: Option<&impl Serialize>) -> RequestBuilder {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.as_str());
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
+    }
+
+    fn exchange(&self, request: RequestBuilder) -> Result<String, ClientError> {
+        let response = request.send().map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        let url = response.url().to_string();
+        let text = response.text().map_err(|e| self.unreachable(&e))?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        // Every canvass error is JSON with a `message`; a proxy's HTML page is not.
+        let message = serde_json::from_str::<ErrorBody>(&text).map_or_else(
+            |_| status.canonical_reason().unwrap_or("error").to_owned(),
+            |body| body.message,
+        );
+        Err(match status {
+            StatusCode::UNAUTHORIZED => ClientError::Rejected {
+                server: self.server.clone(),
+                message,
+            },
+            s if s.is_server_error() => ClientError::ServerFailing {
+                url,
+                status: s.as_u16(),
+                message,
+            },
+            s => ClientError::Refused {
+                status: s.as_u16(),
+                message,
+            },
+        })
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        // reqwest's own text is "error sending request for url (…)"; the innermost cause
+        // ("Connection refused (os error 111)") is what tells a person what happened.
+        let mut cause: &dyn std::error::Error = error;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        ClientError::Unreachable {
+            url: self.server.clone(),
+            reason: cause.to_string(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/{path}", self.server)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_server_has_one_name() {
+        for spelling in [
+            "http://127.0.0.1:5000",
+            "http://127.0.0.1:5000/",
+            "127.0.0.1:5000",
+            "http://127.0.0.1:5000/api/",
+        ] {
+            assert_eq!(normalize_server(spelling).unwrap(), "http://127.0.0.1:5000");
+        }
+        assert_eq!(
+            normalize_server("https://example.com/surveys/").unwrap(),
+            "https://example.com/surveys"
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_server_is_refused_with_a_reason() {
+        for bad in ["ftp://example.com", "http://", "http://example.com/?x=1"] {
+            assert!(
+                matches!(normalize_server(bad), Err(ClientError::BadServer { .. })),
+                "{bad}"
+            );
+        }
+    }
+}

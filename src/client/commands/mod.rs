@@ -1,0 +1,8 @@
+//! One module per command; each exports `run(args, &Context)`.
+
+pub mod login;
+pub mod logout;
+pub mod register;
+pub mod status;
+pub mod token;
+pub mod whoami;

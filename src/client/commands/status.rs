@@ -1,0 +1,103 @@
+//! `canvass status`: the server, whether it answers, who is logged in, where the token is kept
+//! and when it expires. It reports; it never refreshes or changes anything.
+
+use serde::Serialize;
+
+use crate::cli::OutputArgs;
+use crate::client::Context;
+use crate::client::error::ClientError;
+use crate::client::render::{self, Output, Tone};
+use crate::client::session::{self, SourceReport};
+
+#[derive(Serialize)]
+struct Status {
+    server: String,
+    reachable: bool,
+    /// The server's version when it answered, else why it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_error: Option<String>,
+    logged_in: bool,
+    user: Option<String>,
+    token_source: Option<SourceReport>,
+    expires_at: Option<String>,
+    expired: Option<bool>,
+    /// Set when the server refused the token (revoked, or signed with another key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_error: Option<String>,
+}
+
+pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
+    let out = Output::new(args.json);
+    let api = cx.anonymous()?;
+    let health = api.health();
+    let session = session::current(cx)?;
+    let mut status = Status {
+        server: cx.server.clone(),
+        reachable: health.is_ok(),
+        server_version: health.as_ref().ok().map(|h| h.version.clone()),
+        server_error: health.as_ref().err().map(ToString::to_string),
+        logged_in: session.is_some(),
+        user: session.as_ref().and_then(|s| s.claims.sub.clone()),
+        token_source: session.as_ref().map(|s| s.source.report()),
+        expires_at: session.as_ref().map(|s| render::rfc3339(s.claims.exp)),
+        expired: session.as_ref().map(session::Session::is_expired),
+        session_error: None,
+    };
+    if let Some(session) = &session
+        && status.reachable
+        && !session.is_expired()
+    {
+        match api.with_token(session.token.clone()).me() {
+            Ok(me) => status.user = Some(me.email),
+            Err(error) => status.session_error = Some(error.to_string()),
+        }
+    }
+    if let Some(session) = &session
+        && session.source.is_insecure()
+    {
+        out.warn(&format!(
+            "the session token is in a plain file ({}), not an OS keyring",
+            session.source
+        ));
+    }
+    if out.json {
+        return out.json(&status);
+    }
+    let server = match (&status.server_version, &status.server_error) {
+        (Some(version), _) => format!("{} (canvass {version})", out.paint(Tone::Good, "reachable")),
+        (None, Some(error)) => out.paint(Tone::Warning, error),
+        (None, None) => String::new(),
+    };
+    out.line(&format!("Server:   {} {server}", cx.server))?;
+    let Some(session) = session else {
+        return out.line("Session:  not logged in — run `canvass login`");
+    };
+    out.line(&format!(
+        "User:     {}",
+        status
+            .user
+            .as_deref()
+            .unwrap_or("(the token names no user)")
+    ))?;
+    out.line(&format!("Token:    {}", session.source))?;
+    let now = render::now();
+    let when = render::relative(session.claims.exp, now);
+    let expiry = if session.is_expired() {
+        out.paint(
+            Tone::Warning,
+            &format!("expired {when} — run `canvass login`"),
+        )
+    } else {
+        format!("expires {when}")
+    };
+    out.line(&format!(
+        "Expires:  {} ({expiry})",
+        render::local_time(session.claims.exp)
+    ))?;
+    if let Some(error) = &status.session_error {
+        out.line(&format!("Session:  {}", out.paint(Tone::Warning, error)))?;
+    }
+    Ok(())
+}

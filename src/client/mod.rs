@@ -1,0 +1,74 @@
+//! The command-line client: each command reads its input (flags, then files or stdin, then a
+//! prompt), calls the server through `api`, and hands a value to `render`.
+
+mod api;
+mod commands;
+mod config;
+mod credentials;
+mod error;
+mod jwt;
+mod prompt;
+mod render;
+mod session;
+
+pub use error::ClientError;
+
+use crate::cli::{ClientCommand, GlobalArgs, TokenCommand};
+use api::ApiClient;
+use config::{Config, DEFAULT_SERVER, Dirs};
+use credentials::{CredentialStore, StorePreference};
+use prompt::Prompter;
+
+/// What every command needs: which server, where things are kept, whether a person is there.
+pub struct Context {
+    /// Normalised (see `api::normalize_server`): the name credentials are kept under.
+    pub server: String,
+    pub dirs: Dirs,
+    pub config: Config,
+    pub credentials: CredentialStore,
+    pub prompt: Prompter,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs) -> Result<Context, ClientError> {
+        let dirs = Dirs::locate()?;
+        let config = Config::load(&dirs.config_file())?;
+        let server = api::normalize_server(
+            global
+                .server
+                .as_deref()
+                .or(config.server.as_deref())
+                .unwrap_or(DEFAULT_SERVER),
+        )?;
+        let preference = match std::env::var("CANVASS_CREDENTIAL_STORE") {
+            Ok(value) if !value.is_empty() => value.parse::<StorePreference>()?,
+            _ => config.credential_store.unwrap_or_default(),
+        };
+        Ok(Context {
+            credentials: CredentialStore::new(preference, dirs.credentials_file()),
+            server,
+            dirs,
+            config,
+            prompt: Prompter::detect(),
+        })
+    }
+
+    /// A client that sends no token.
+    pub fn anonymous(&self) -> Result<ApiClient, ClientError> {
+        ApiClient::new(&self.server)
+    }
+}
+
+/// Runs one client command.
+pub fn run(global: &GlobalArgs, command: ClientCommand) -> Result<(), ClientError> {
+    let cx = Context::new(global)?;
+    match command {
+        ClientCommand::Register(args) => commands::register::run(&args, &cx),
+        ClientCommand::Login(args) => commands::login::run(&args, &cx),
+        ClientCommand::Logout(args) => commands::logout::run(&args, &cx),
+        ClientCommand::Whoami(args) => commands::whoami::run(&args, &cx),
+        ClientCommand::Status(args) => commands::status::run(&args, &cx),
+        ClientCommand::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args, &cx),
+        ClientCommand::Token(TokenCommand::Print) => commands::token::print(&cx),
+    }
+}

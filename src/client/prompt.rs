@@ -1,0 +1,122 @@
+//! Every question the client asks a person (dialoguer, on stderr so `--json` stays clean).
+//! Without a terminal nothing is asked: the command fails at once, naming the flag to pass.
+
+use std::io::{self, IsTerminal as _};
+
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
+
+use super::error::ClientError;
+
+pub struct Prompter {
+    interactive: bool,
+    theme: Box<dyn Theme>,
+}
+
+impl Prompter {
+    /// Prompts only when a person can answer: stdin and stderr are both terminals.
+    pub fn detect() -> Prompter {
+        let interactive = io::stdin().is_terminal() && io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let theme: Box<dyn Theme> = if no_color {
+            dialoguer::console::set_colors_enabled_stderr(false);
+            Box::new(SimpleTheme)
+        } else {
+            Box::new(ColorfulTheme::default())
+        };
+        Prompter { interactive, theme }
+    }
+
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
+    fn require(&self, what: &'static str, flag: &'static str) -> Result<(), ClientError> {
+        if self.interactive {
+            Ok(())
+        } else {
+            Err(ClientError::NeedsFlag { what, flag })
+        }
+    }
+
+    /// A line of text; `allow_empty` lets an empty line end a list.
+    pub fn text(
+        &self,
+        prompt: &str,
+        allow_empty: bool,
+        (what, flag): (&'static str, &'static str),
+    ) -> Result<String, ClientError> {
+        self.require(what, flag)?;
+        Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .allow_empty(allow_empty)
+            .interact_text()
+            .map_err(interrupted)
+    }
+
+    /// A password, typed twice when `confirm` (registration).
+    pub fn password(&self, confirm: bool) -> Result<String, ClientError> {
+        self.require("the password", "--password-stdin")?;
+        let prompt = Password::with_theme(self.theme.as_ref()).with_prompt("Password");
+        let prompt = if confirm {
+            prompt.with_confirmation("Repeat password", "The passwords do not match, again")
+        } else {
+            prompt
+        };
+        prompt.interact().map_err(interrupted)
+    }
+
+    pub fn confirm(
+        &self,
+        question: &str,
+        default: bool,
+        (what, flag): (&'static str, &'static str),
+    ) -> Result<bool, ClientError> {
+        self.require(what, flag)?;
+        Confirm::with_theme(self.theme.as_ref())
+            .with_prompt(question)
+            .default(default)
+            .interact()
+            .map_err(interrupted)
+    }
+
+    /// One of `items`, by index.
+    pub fn select(
+        &self,
+        prompt: &str,
+        items: &[String],
+        (what, flag): (&'static str, &'static str),
+    ) -> Result<usize, ClientError> {
+        self.require(what, flag)?;
+        Select::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .items(items)
+            .default(0)
+            .interact()
+            .map_err(interrupted)
+    }
+
+    /// Any of `items`, by index, toggled with space.
+    pub fn multi_select(
+        &self,
+        prompt: &str,
+        items: &[String],
+        (what, flag): (&'static str, &'static str),
+    ) -> Result<Vec<usize>, ClientError> {
+        self.require(what, flag)?;
+        MultiSelect::with_theme(self.theme.as_ref())
+            .with_prompt(prompt)
+            .items(items)
+            .interact()
+            .map_err(interrupted)
+    }
+}
+
+fn interrupted(error: dialoguer::Error) -> ClientError {
+    let dialoguer::Error::IO(error) = error;
+    if error.kind() == io::ErrorKind::Interrupted {
+        ClientError::Interrupted
+    } else {
+        ClientError::Stdin(error)
+    }
+}

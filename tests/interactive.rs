@@ -1,0 +1,53 @@
+//! Prompts met the way a person meets them: in a real pseudo-terminal.
+
+use crate::harness::cli::Machine;
+use crate::harness::server::{PASSWORD, TestServer};
+
+#[test]
+fn register_at_a_terminal_asks_for_the_password_twice_and_logs_in() {
+    let server = TestServer::start();
+    let ann = Machine::new(&server);
+    let mut pty = ann.cli().args(["register"]).pty();
+    pty.expect("E-mail");
+    pty.send_line("ann@example.com");
+    pty.expect("Password");
+    pty.send_line(PASSWORD);
+    pty.expect("Repeat password");
+    pty.send_line("a typo");
+    pty.expect("do not match");
+    pty.expect("Password");
+    pty.send_line(PASSWORD);
+    pty.expect("Repeat password");
+    pty.send_line(PASSWORD);
+    pty.expect("Logged in to");
+    let rest = pty.expect_exit(0);
+    assert!(!rest.contains(PASSWORD), "the password was echoed: {rest}");
+    ann.cli()
+        .args(["whoami"])
+        .run()
+        .success()
+        .stdout_contains("ann@example.com");
+}
+
+#[test]
+fn login_at_a_terminal_prompts_for_what_the_flags_leave_out() {
+    let server = TestServer::start();
+    server.register("ann@example.com", PASSWORD);
+    let ann = Machine::new(&server);
+    let mut pty = ann
+        .cli()
+        .args(["login", "--email", "ann@example.com"])
+        .pty();
+    pty.expect("Password");
+    pty.send_line(PASSWORD);
+    pty.expect("as ann@example.com");
+    pty.expect_exit(0);
+
+    let mut pty = ann.cli().args(["login"]).pty();
+    pty.expect("E-mail");
+    pty.send_line("ann@example.com");
+    pty.expect("Password");
+    pty.send_line("wrong");
+    pty.expect("error: Invalid credentials");
+    pty.expect_exit(1);
+}

@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Ask the server who the session belongs to')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
+            [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -126,6 +127,122 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;token;help;help' {
             break
         }
+        'canvass;survey' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List surveys: id, name, questions, responses, status, created, creator')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a survey: a wizard at a terminal, or --file for scripts')
+            [CompletionResult]::new('respond', 'respond', [CompletionResultType]::ParameterValue, 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts')
+            [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;survey;list' {
+            [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'Show this page only (50 surveys a page) [default: every page]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--mine', '--mine', [CompletionResultType]::ParameterName, 'Only the surveys you created')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;show' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;create' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the survey from this JSON file, or - for stdin, instead of asking')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;survey;respond' {
+            [CompletionResult]::new('--answer', '--answer', [CompletionResultType]::ParameterName, 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"')
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Submit without the confirmation question')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;results' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;export' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;close' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;delete' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Delete without asking; needed when stdin is not a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List surveys: id, name, questions, responses, status, created, creator')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a survey: a wizard at a terminal, or --file for scripts')
+            [CompletionResult]::new('respond', 'respond', [CompletionResultType]::ParameterValue, 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts')
+            [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;survey;help;list' {
+            break
+        }
+        'canvass;survey;help;show' {
+            break
+        }
+        'canvass;survey;help;create' {
+            break
+        }
+        'canvass;survey;help;respond' {
+            break
+        }
+        'canvass;survey;help;results' {
+            break
+        }
+        'canvass;survey;help;export' {
+            break
+        }
+        'canvass;survey;help;close' {
+            break
+        }
+        'canvass;survey;help;delete' {
+            break
+        }
+        'canvass;survey;help;help' {
+            break
+        }
         'canvass;completions' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -140,6 +257,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Ask the server who the session belongs to')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
+            [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -171,6 +289,41 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;token;print' {
+            break
+        }
+        'canvass;help;survey' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List surveys: id, name, questions, responses, status, created, creator')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a survey: a wizard at a terminal, or --file for scripts')
+            [CompletionResult]::new('respond', 'respond', [CompletionResultType]::ParameterValue, 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts')
+            [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            break
+        }
+        'canvass;help;survey;list' {
+            break
+        }
+        'canvass;help;survey;show' {
+            break
+        }
+        'canvass;help;survey;create' {
+            break
+        }
+        'canvass;help;survey;respond' {
+            break
+        }
+        'canvass;help;survey;results' {
+            break
+        }
+        'canvass;help;survey;export' {
+            break
+        }
+        'canvass;help;survey;close' {
+            break
+        }
+        'canvass;help;survey;delete' {
             break
         }
         'canvass;help;completions' {

@@ -37,6 +37,9 @@ _canvass() {
             canvass,status)
                 cmd="canvass__subcmd__status"
                 ;;
+            canvass,survey)
+                cmd="canvass__subcmd__survey"
+                ;;
             canvass,token)
                 cmd="canvass__subcmd__token"
                 ;;
@@ -64,17 +67,98 @@ _canvass() {
             canvass__subcmd__help,status)
                 cmd="canvass__subcmd__help__subcmd__status"
                 ;;
+            canvass__subcmd__help,survey)
+                cmd="canvass__subcmd__help__subcmd__survey"
+                ;;
             canvass__subcmd__help,token)
                 cmd="canvass__subcmd__help__subcmd__token"
                 ;;
             canvass__subcmd__help,whoami)
                 cmd="canvass__subcmd__help__subcmd__whoami"
                 ;;
+            canvass__subcmd__help__subcmd__survey,close)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__close"
+                ;;
+            canvass__subcmd__help__subcmd__survey,create)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__create"
+                ;;
+            canvass__subcmd__help__subcmd__survey,delete)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__delete"
+                ;;
+            canvass__subcmd__help__subcmd__survey,export)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__export"
+                ;;
+            canvass__subcmd__help__subcmd__survey,list)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__list"
+                ;;
+            canvass__subcmd__help__subcmd__survey,respond)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__respond"
+                ;;
+            canvass__subcmd__help__subcmd__survey,results)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__results"
+                ;;
+            canvass__subcmd__help__subcmd__survey,show)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__show"
+                ;;
             canvass__subcmd__help__subcmd__token,inspect)
                 cmd="canvass__subcmd__help__subcmd__token__subcmd__inspect"
                 ;;
             canvass__subcmd__help__subcmd__token,print)
                 cmd="canvass__subcmd__help__subcmd__token__subcmd__print"
+                ;;
+            canvass__subcmd__survey,close)
+                cmd="canvass__subcmd__survey__subcmd__close"
+                ;;
+            canvass__subcmd__survey,create)
+                cmd="canvass__subcmd__survey__subcmd__create"
+                ;;
+            canvass__subcmd__survey,delete)
+                cmd="canvass__subcmd__survey__subcmd__delete"
+                ;;
+            canvass__subcmd__survey,export)
+                cmd="canvass__subcmd__survey__subcmd__export"
+                ;;
+            canvass__subcmd__survey,help)
+                cmd="canvass__subcmd__survey__subcmd__help"
+                ;;
+            canvass__subcmd__survey,list)
+                cmd="canvass__subcmd__survey__subcmd__list"
+                ;;
+            canvass__subcmd__survey,respond)
+                cmd="canvass__subcmd__survey__subcmd__respond"
+                ;;
+            canvass__subcmd__survey,results)
+                cmd="canvass__subcmd__survey__subcmd__results"
+                ;;
+            canvass__subcmd__survey,show)
+                cmd="canvass__subcmd__survey__subcmd__show"
+                ;;
+            canvass__subcmd__survey__subcmd__help,close)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__close"
+                ;;
+            canvass__subcmd__survey__subcmd__help,create)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__create"
+                ;;
+            canvass__subcmd__survey__subcmd__help,delete)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__delete"
+                ;;
+            canvass__subcmd__survey__subcmd__help,export)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__export"
+                ;;
+            canvass__subcmd__survey__subcmd__help,help)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__help"
+                ;;
+            canvass__subcmd__survey__subcmd__help,list)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__list"
+                ;;
+            canvass__subcmd__survey__subcmd__help,respond)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__respond"
+                ;;
+            canvass__subcmd__survey__subcmd__help,results)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__results"
+                ;;
+            canvass__subcmd__survey__subcmd__help,show)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__show"
                 ;;
             canvass__subcmd__token,help)
                 cmd="canvass__subcmd__token__subcmd__help"
@@ -101,7 +185,7 @@ _canvass() {
 
     case "${cmd}" in
         canvass)
-            opts="-h -V --server --help --version serve register login logout whoami status token completions help"
+            opts="-h -V --server --help --version serve register login logout whoami status token survey completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,7 +221,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help)
-            opts="serve register login logout whoami status token completions help"
+            opts="serve register login logout whoami status token survey completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +321,132 @@ _canvass() {
         canvass__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey)
+            opts="list show create respond results export close delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__respond)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__results)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -415,6 +625,336 @@ _canvass() {
         canvass__subcmd__status)
             opts="-h --json --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey)
+            opts="-h --server --help list show create respond results export close delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__close)
+            opts="-h --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__create)
+            opts="-h --file --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__delete)
+            opts="-h --yes --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__export)
+            opts="-o -h --format --output --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "csv json" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help)
+            opts="list show create respond results export close delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__respond)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__results)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__list)
+            opts="-h --mine --page --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --page)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__respond)
+            opts="-h --answer --answers --yes --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --answer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__results)
+            opts="-h --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__show)
+            opts="-h --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

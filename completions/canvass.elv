@@ -30,6 +30,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand whoami 'Ask the server who the session belongs to'
             cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
             cand token 'Look at session tokens'
+            cand survey 'Create, answer and read surveys'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -109,6 +110,103 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;token;help;help'= {
         }
+        &'canvass;survey'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List surveys: id, name, questions, responses, status, created, creator'
+            cand show 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+            cand create 'Create a survey: a wizard at a terminal, or --file for scripts'
+            cand respond 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+            cand results 'Counts and percentages per choice, as bars, and the text answers'
+            cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+            cand close 'Close your survey: no more responses are taken'
+            cand delete 'Delete your survey and all its responses'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;survey;list'= {
+            cand --page 'Show this page only (50 surveys a page) [default: every page]'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --mine 'Only the surveys you created'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;show'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;create'= {
+            cand --file 'Read the survey from this JSON file, or - for stdin, instead of asking'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;survey;respond'= {
+            cand --answer 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"'
+            cand --answers 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --yes 'Submit without the confirmation question'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;results'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;export'= {
+            cand --format 'format'
+            cand -o 'Write to this file instead of stdout'
+            cand --output 'Write to this file instead of stdout'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;close'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;delete'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --yes 'Delete without asking; needed when stdin is not a terminal'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;help'= {
+            cand list 'List surveys: id, name, questions, responses, status, created, creator'
+            cand show 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+            cand create 'Create a survey: a wizard at a terminal, or --file for scripts'
+            cand respond 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+            cand results 'Counts and percentages per choice, as bars, and the text answers'
+            cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+            cand close 'Close your survey: no more responses are taken'
+            cand delete 'Delete your survey and all its responses'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;survey;help;list'= {
+        }
+        &'canvass;survey;help;show'= {
+        }
+        &'canvass;survey;help;create'= {
+        }
+        &'canvass;survey;help;respond'= {
+        }
+        &'canvass;survey;help;results'= {
+        }
+        &'canvass;survey;help;export'= {
+        }
+        &'canvass;survey;help;close'= {
+        }
+        &'canvass;survey;help;delete'= {
+        }
+        &'canvass;survey;help;help'= {
+        }
         &'canvass;completions'= {
             cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
             cand -h 'Print help (see more with ''--help'')'
@@ -122,6 +220,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand whoami 'Ask the server who the session belongs to'
             cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
             cand token 'Look at session tokens'
+            cand survey 'Create, answer and read surveys'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -144,6 +243,32 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;help;token;inspect'= {
         }
         &'canvass;help;token;print'= {
+        }
+        &'canvass;help;survey'= {
+            cand list 'List surveys: id, name, questions, responses, status, created, creator'
+            cand show 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+            cand create 'Create a survey: a wizard at a terminal, or --file for scripts'
+            cand respond 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+            cand results 'Counts and percentages per choice, as bars, and the text answers'
+            cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+            cand close 'Close your survey: no more responses are taken'
+            cand delete 'Delete your survey and all its responses'
+        }
+        &'canvass;help;survey;list'= {
+        }
+        &'canvass;help;survey;show'= {
+        }
+        &'canvass;help;survey;create'= {
+        }
+        &'canvass;help;survey;respond'= {
+        }
+        &'canvass;help;survey;results'= {
+        }
+        &'canvass;help;survey;export'= {
+        }
+        &'canvass;help;survey;close'= {
+        }
+        &'canvass;help;survey;delete'= {
         }
         &'canvass;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c canvass -n "__fish_canvass_needs_command" -f -a "logout" -d 'Forget 
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "whoami" -d 'Ask the server who the session belongs to'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "survey" -d 'Create, answer and read surveys'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
@@ -77,16 +78,75 @@ complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_s
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "show" -d 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "create" -d 'Create a survey: a wizard at a terminal, or --file for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "respond" -d 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "results" -d 'Counts and percentages per choice, as bars, and the text answers'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "export" -d 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "close" -d 'Close your survey: no more responses are taken'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "delete" -d 'Delete your survey and all its responses'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l page -d 'Show this page only (50 surveys a page) [default: every page]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l mine -d 'Only the surveys you created'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l file -d 'Read the survey from this JSON file, or - for stdin, instead of asking' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l answer -d 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l answers -d 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l yes -d 'Submit without the confirmation question'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l format -r -f -a "csv\t''
+json\t''"
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l yes -d 'Delete without asking; needed when stdin is not a terminal'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a survey: a wizard at a terminal, or --file for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "respond" -d 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "results" -d 'Counts and percentages per choice, as bars, and the text answers'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "export" -d 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "close" -d 'Close your survey: no more responses are taken'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete your survey and all its responses'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand completions" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "register" -d 'Create an account on the server, then log in'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "logout" -d 'Forget this server\'s session token'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "token" -d 'Look at session tokens'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "register" -d 'Create an account on the server, then log in'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "logout" -d 'Forget this server\'s session token'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "survey" -d 'Create, answer and read surveys'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "show" -d 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "create" -d 'Create a survey: a wizard at a terminal, or --file for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "respond" -d 'Answer a survey: prompts at a terminal, or --answer / --answers for scripts'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "results" -d 'Counts and percentages per choice, as bars, and the text answers'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "export" -d 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "close" -d 'Close your survey: no more responses are taken'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "delete" -d 'Delete your survey and all its responses'

@@ -82,6 +82,9 @@ pub enum ClientCommand {
     /// Look at session tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create, answer and read surveys.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +129,111 @@ pub struct InspectArgs {
     pub token: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// List surveys: id, name, questions, responses, status, created, creator.
+    List(ListArgs),
+    /// Show a survey: its questions numbered 1…n and their choices 1…m, as `respond
+    /// --answer` takes them.
+    Show(SurveyArgs),
+    /// Create a survey: a wizard at a terminal, or --file for scripts.
+    ///
+    /// The file is JSON in the seed's shape, {"name", "questions": [{"question", "choices":
+    /// […]}]}, or the richer one, where a question has "text", "kind" (single, multiple or
+    /// text), "choices" and "required". It is checked before anything is sent.
+    Create(CreateArgs),
+    /// Answer a survey: prompts at a terminal, or --answer / --answers for scripts.
+    Respond(RespondArgs),
+    /// Counts and percentages per choice, as bars, and the text answers.
+    Results(SurveyArgs),
+    /// Download every response to your survey, as CSV (one row per response, one column per
+    /// question) or JSON.
+    Export(ExportArgs),
+    /// Close your survey: no more responses are taken.
+    Close(SurveyIdArgs),
+    /// Delete your survey and all its responses.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the surveys you created.
+    #[arg(long)]
+    pub mine: bool,
+    /// Show this page only (50 surveys a page) [default: every page]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub page: Option<u64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SurveyIdArgs {
+    /// The survey's id, as `canvass survey list` shows it.
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct SurveyArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Read the survey from this JSON file, or - for stdin, instead of asking.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    /// An answer by the positions `show` prints: question=choice, question=choice,choice
+    /// for a multiple-choice question, or question=text for a text question. Repeatable:
+    /// --answer 1=2 --answer 2=1,3 --answer 3="free text"
+    #[arg(long = "answer", value_name = "Q=C", conflicts_with = "answers")]
+    pub answer: Vec<String>,
+    /// Read the answers from this JSON file, or - for stdin, keyed by question id:
+    /// {"<question id>": <choice id> | [choice ids] | "text"}
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Submit without the confirmation question.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    /// Delete without asking; needed when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

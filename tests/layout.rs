@@ -13,10 +13,14 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("signal_hook", &["server/mod.rs"]),
     ("thread_priority", &["server/http.rs"]),
     ("reqwest", &["client/api.rs"]),
-    ("keyring", &["client/credentials.rs"]),
-    ("keyring_core", &["client/credentials.rs"]),
-    ("linux_keyutils", &["client/credentials.rs"]),
-    ("linux_keyutils_keyring_store", &["client/credentials.rs"]),
+    ("keyring", &["client/credentials/keyring.rs"]),
+    // mod.rs names keyring-core too: `CredentialError::Keyring` carries its error.
+    ("keyring_core", &["client/credentials/"]),
+    ("linux_keyutils", &["client/credentials/keyring.rs"]),
+    (
+        "linux_keyutils_keyring_store",
+        &["client/credentials/keyring.rs"],
+    ),
     ("dialoguer", &["client/prompt.rs"]),
     ("toml", &["client/config.rs"]),
     ("jiff", &["client/render.rs"]),

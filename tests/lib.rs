@@ -33,4 +33,8 @@ mod reliability;
 mod seed_bugs;
 mod settings;
 mod slow_clients;
+mod survey_create;
+mod survey_owner;
+mod survey_read;
+mod survey_respond;
 mod throttle;

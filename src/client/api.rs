@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use super::error::ClientError;
 use super::jwt::Jwt;
 use crate::protocol::{
-    CredentialsRequest, ErrorBody, HealthBody, MeBody, MessageBody, RegisteredBody, TokenBody,
+    CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
+    MessageBody, RegisteredBody, ResponseRequest, ResultsBody, SurveyBody, SurveyPage, TokenBody,
 };
 
 /// Long enough for a login on a busy server (argon2 runs one hash at a time there), short
@@ -115,6 +116,63 @@ impl ApiClient {
 
     pub fn logout_all(&self) -> Result<MessageBody, ClientError> {
         self.send(Method::POST, "logout-all/", None::<&()>)
+    }
+
+    /// One page of the listing; `mine` keeps the caller's own surveys (needs a token).
+    pub fn surveys(&self, page: u64, per_page: u64, mine: bool) -> Result<SurveyPage, ClientError> {
+        let creator = if mine { "&creator=me" } else { "" };
+        self.send(
+            Method::GET,
+            &format!("surveys/?page={page}&per_page={per_page}{creator}"),
+            None::<&()>,
+        )
+    }
+
+    pub fn survey(&self, id: i64) -> Result<SurveyBody, ClientError> {
+        self.send(Method::GET, &format!("surveys/{id}/"), None::<&()>)
+    }
+
+    pub fn create_survey(&self, survey: &CreateSurveyRequest) -> Result<SurveyBody, ClientError> {
+        self.send(Method::POST, "surveys/", Some(survey))
+    }
+
+    pub fn respond(&self, id: i64, response: &ResponseRequest) -> Result<IdBody, ClientError> {
+        self.send(
+            Method::POST,
+            &format!("surveys/{id}/responses/"),
+            Some(response),
+        )
+    }
+
+    pub fn results(&self, id: i64) -> Result<ResultsBody, ClientError> {
+        self.send(Method::GET, &format!("surveys/{id}/results/"), None::<&()>)
+    }
+
+    pub fn export_json(&self, id: i64) -> Result<ExportBody, ClientError> {
+        self.send(
+            Method::GET,
+            &format!("surveys/{id}/responses/?format=json"),
+            None::<&()>,
+        )
+    }
+
+    /// The CSV exactly as the server wrote it.
+    pub fn export_csv(&self, id: i64) -> Result<String, ClientError> {
+        self.exchange(self.request(
+            Method::GET,
+            &format!("surveys/{id}/responses/?format=csv"),
+            None::<&()>,
+        ))
+    }
+
+    pub fn close(&self, id: i64) -> Result<SurveyBody, ClientError> {
+        self.send(Method::POST, &format!("surveys/{id}/close/"), None::<&()>)
+    }
+
+    /// The server answers 204 with no body.
+    pub fn delete(&self, id: i64) -> Result<(), ClientError> {
+        self.exchange(self.request(Method::DELETE, &format!("surveys/{id}/"), None::<&()>))
+            .map(drop)
     }
 
     fn send<T: DeserializeOwned>(

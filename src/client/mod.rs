@@ -70,5 +70,6 @@ pub fn run(global: &GlobalArgs, command: ClientCommand) -> Result<(), ClientErro
         ClientCommand::Status(args) => commands::status::run(&args, &cx),
         ClientCommand::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args, &cx),
         ClientCommand::Token(TokenCommand::Print) => commands::token::print(&cx),
+        ClientCommand::Survey(command) => commands::survey::run(command, &cx),
     }
 }

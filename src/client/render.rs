@@ -1,11 +1,21 @@
 //! The only place the client writes to stdout (and its warnings to stderr): text for people,
-//! JSON for scripts, colour only on a terminal and never with NO_COLOR.
+//! JSON for scripts, colour only on a terminal and never with NO_COLOR. Tables and bar charts
+//! are laid out here (`table.rs`, `chart.rs`) so every command's output looks alike.
+
+mod chart;
+mod table;
 
 use std::io::{self, IsTerminal as _, Write as _};
 
 use serde::Serialize;
 
 use super::error::ClientError;
+
+pub use chart::Chart;
+pub use table::{Align, Table};
+
+/// The width laid out for when `COLUMNS` does not say (and always when stdout is a pipe).
+const DEFAULT_WIDTH: usize = 100;
 
 /// How this run prints. Not `Copy`: commands hand it around by reference.
 #[derive(Debug, Clone)]
@@ -20,6 +30,7 @@ pub enum Tone {
     Strong,
     Good,
     Warning,
+    Faint,
 }
 
 impl Output {
@@ -40,6 +51,7 @@ impl Output {
             Tone::Strong => "1",
             Tone::Good => "32",
             Tone::Warning => "33",
+            Tone::Faint => "2",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     }
@@ -55,9 +67,16 @@ impl Output {
 
     /// Prints `value` as pretty JSON: the `--json` form of every command.
     pub fn json(&self, value: &impl Serialize) -> Result<(), ClientError> {
-        let text = serde_json::to_string_pretty(value)
-            .map_err(|e| ClientError::Output(io::Error::other(e)))?;
-        self.line(&text)
+        self.line(&pretty_json(value)?)
+    }
+
+    /// Prints `text` exactly as given, for data passed through (an export's CSV).
+    #[expect(
+        clippy::unused_self,
+        reason = "printing goes through an Output so stdout has one owner"
+    )]
+    pub fn raw(&self, text: &str) -> Result<(), ClientError> {
+        write_stdout(format_args!("{text}"))
     }
 
     /// A one-line warning on stderr, so it never mixes into `--json` output.
@@ -81,6 +100,61 @@ fn write_stdout(text: std::fmt::Arguments<'_>) -> Result<(), ClientError> {
     }
 }
 
+/// `value` as the pretty JSON `Output::json` prints, for a file.
+pub fn pretty_json(value: &impl Serialize) -> Result<String, ClientError> {
+    serde_json::to_string_pretty(value).map_err(|e| ClientError::Output(io::Error::other(e)))
+}
+
+/// How many columns a table or chart may take: `COLUMNS` when it is a positive number,
+/// else 100.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Text from the server made safe to print: survey names and answers are anyone's input,
+/// and a control character in them (a newline, an escape sequence) would break a table or
+/// drive the terminal. Each becomes a space.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// `1 response`, `2 responses`: a count with its (regular) noun.
+pub fn plural(count: u64, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// A server `created_at` (UTC `YYYY-MM-DD HH:MM:SS`, the seed's format) as Unix seconds.
+pub fn server_time(text: &str) -> Option<i64> {
+    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", text)
+        .and_then(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC))
+        .map(|t| t.timestamp().as_second())
+        .ok()
+}
+
+/// A server `created_at` in local time to the minute, for a table: `2026-11-29 12:45`.
+/// Anything unreadable is shown as sent.
+pub fn local_minute(created_at: &str) -> String {
+    server_time(created_at)
+        .and_then(|unix| jiff::Timestamp::from_second(unix).ok())
+        .map_or_else(
+            || created_at.to_owned(),
+            |t| {
+                t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            },
+        )
+}
+
 /// Unix seconds as local time: `2026-11-29 12:45:03 CET`.
 pub fn local_time(unix: i64) -> String {
     jiff::Timestamp::from_second(unix).map_or_else(
@@ -98,15 +172,20 @@ pub fn rfc3339(unix: i64) -> String {
     jiff::Timestamp::from_second(unix).map_or_else(|_| unix.to_string(), |t| t.to_string())
 }
 
-/// `in 12 min` or `3 h ago`, to the unit a person would say.
+/// `in 12 min` or `3 h ago`, rounded to the unit a person would say: a token issued a
+/// second ago still "expires in 30 min".
 pub fn relative(unix: i64, now: i64) -> String {
     let delta = unix - now;
     let span = delta.unsigned_abs();
-    let amount = match span {
-        0..60 => format!("{span} s"),
-        60..3600 => format!("{} min", span / 60),
-        3600..172_800 => format!("{} h", span / 3600),
-        _ => format!("{} days", span / 86_400),
+    let rounded = |unit: u64| (span + unit / 2) / unit;
+    let amount = if span < 60 {
+        format!("{span} s")
+    } else if rounded(60) < 60 {
+        format!("{} min", rounded(60))
+    } else if rounded(3600) < 48 {
+        format!("{} h", rounded(3600))
+    } else {
+        format!("{} days", rounded(86_400))
     };
     if delta > 0 {
         format!("in {amount}")
@@ -128,6 +207,8 @@ mod tests {
     fn relative_times_read_like_speech() {
         assert_eq!(relative(1_000 + 720, 1_000), "in 12 min");
         assert_eq!(relative(1_000, 1_000 + 3 * 3600 + 59), "3 h ago");
+        assert_eq!(relative(1_000 + 1799, 1_000), "in 30 min");
+        assert_eq!(relative(1_000 + 3599, 1_000), "in 1 h");
         assert_eq!(relative(1_000, 1_000), "0 s ago");
         assert_eq!(relative(1_000 + 5 * 86_400, 1_000), "in 5 days");
     }
@@ -135,6 +216,26 @@ mod tests {
     #[test]
     fn rfc3339_is_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn server_times_are_utc() {
+        assert_eq!(server_time("1970-01-02 00:00:01"), Some(86_401));
+        assert_eq!(server_time("yesterday"), None);
+        assert_eq!(local_minute("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(printable("a\nb\x1b[31mc\t"), "a b [31mc ");
+        assert_eq!(printable("Café ☕"), "Café ☕");
+    }
+
+    #[test]
+    fn counts_read_in_the_singular_and_plural() {
+        assert_eq!(plural(1, "response"), "1 response");
+        assert_eq!(plural(0, "response"), "0 responses");
+        assert_eq!(plural(2, "survey"), "2 surveys");
     }
 
     #[test]

@@ -8,6 +8,15 @@ use super::cli::Cli;
 
 const DEADLINE_MS: u64 = 30_000;
 
+/// Keys a person presses in a prompt.
+#[derive(Debug, Clone, Copy)]
+pub enum Key {
+    Up,
+    Down,
+    Space,
+    Enter,
+}
+
 pub struct Pty {
     session: PtySession,
 }
@@ -39,6 +48,18 @@ impl Pty {
     #[track_caller]
     pub fn send_line(&mut self, line: &str) {
         self.session.send_line(line).unwrap();
+        self.session.flush().unwrap();
+    }
+
+    #[track_caller]
+    pub fn send_key(&mut self, key: Key) {
+        let bytes = match key {
+            Key::Up => "\x1b[A",
+            Key::Down => "\x1b[B",
+            Key::Space => " ",
+            Key::Enter => "\r",
+        };
+        self.session.send(bytes).unwrap();
         self.session.flush().unwrap();
     }
 

@@ -4,5 +4,6 @@ pub mod login;
 pub mod logout;
 pub mod register;
 pub mod status;
+pub mod survey;
 pub mod token;
 pub mod whoami;

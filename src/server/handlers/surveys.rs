@@ -1,4 +1,4 @@
-//! Surveys: list (bare or paged), create, show, close, delete.
+//! Surveys: list (bare, paged, or the caller's own), create, show, close, delete.
 
 use std::sync::Arc;
 
@@ -12,11 +12,14 @@ use crate::server::store::Page;
 
 const DEFAULT_PER_PAGE: u64 = 20;
 const MAX_PER_PAGE: u64 = 100;
+/// The one value `creator` takes: the caller's own surveys (there is no listing by e-mail).
+const CREATOR_ME: &str = "me";
 
 pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let (page, per_page) = (req.query("page"), req.query("per_page"));
-    // The seed's `GET /api/surveys/` is a bare array; only the paging params ask for a page.
-    if page.is_none() && per_page.is_none() {
+    let creator = req.query("creator");
+    // The seed's `GET /api/surveys/` is a bare array; only canvass's params ask for a page.
+    if page.is_none() && per_page.is_none() && creator.is_none() {
         let generation = cx.store.generation();
         let json = cx
             .cache
@@ -26,9 +29,18 @@ pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
             })?;
         return Ok(Reply::json_bytes(200, json));
     }
+    let creator = match creator {
+        None => None,
+        Some(CREATOR_ME) => Some(cx.user(req)?.id),
+        Some(_) => return Err(ValidationError::new("creator", "must be me").into()),
+    };
     let number = number_param("page", page, 1, u64::MAX)?;
     let size = number_param("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
-    let (surveys, total) = cx.store.list_surveys(Some(Page { number, size }))?;
+    let slice = Page { number, size };
+    let (surveys, total) = match creator {
+        None => cx.store.list_surveys(Some(slice))?,
+        Some(user) => cx.store.list_surveys_by(user, slice)?,
+    };
     Ok(Reply::ok(&SurveyPage {
         items: surveys.iter().map(SurveyBody::from).collect(),
         page: number,

@@ -49,6 +49,12 @@ pub trait Store: Send + Sync {
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
     /// Oldest first; with a page, that slice and the total count.
     fn list_surveys(&self, page: Option<Page>) -> Result<(Vec<Survey>, u64), StoreError>;
+    /// Oldest first, the surveys `creator` made: that page of them and how many there are.
+    fn list_surveys_by(
+        &self,
+        creator: UserId,
+        page: Page,
+    ) -> Result<(Vec<Survey>, u64), StoreError>;
     /// Records one response atomically, counts included. `NotFound`, `Closed`, or
     /// `AlreadyResponded` when the survey takes one response per user and `by` has one.
     /// The answers must have been checked against the survey (`Answer::check_all`).

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, ToSql, TransactionBehavior, params};
 
 mod responses;
 
@@ -20,7 +20,10 @@ use crate::domain::{
 };
 
 /// Applied in order; `PRAGMA user_version` records how many ran. Append only.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_surveys_by_creator.sql"),
+];
 
 /// How long a writer waits for the database lock before giving up. SQLite has one writer at
 /// a time; under load the others queue here instead of failing.
@@ -157,19 +160,25 @@ enum Selection {
     One(SurveyId),
     All,
     Page(Page),
+    /// A page of the surveys one user created.
+    CreatorPage(UserId, Page),
+}
+
+/// A page as SQL's `LIMIT` and `OFFSET`.
+fn slice(page: &Page) -> (i64, i64) {
+    (
+        i64::try_from(page.size).unwrap_or(i64::MAX),
+        i64::try_from(page.number.saturating_sub(1).saturating_mul(page.size)).unwrap_or(i64::MAX),
+    )
 }
 
 /// Reads surveys with their questions and choices in three queries (not one per survey).
 fn load_surveys(conn: &Connection, selection: &Selection) -> Result<Vec<Survey>, StoreError> {
-    let (filter, key, limit, offset) = match selection {
-        Selection::One(id) => ("WHERE s.id = ?1", id.0, 1, 0),
-        Selection::All => ("WHERE ?1 = ?1", 0, -1, 0),
-        Selection::Page(p) => (
-            "WHERE ?1 = ?1",
-            0,
-            i64::try_from(p.size).unwrap_or(i64::MAX),
-            i64::try_from(p.number.saturating_sub(1).saturating_mul(p.size)).unwrap_or(i64::MAX),
-        ),
+    let (filter, key, (limit, offset)) = match selection {
+        Selection::One(id) => ("WHERE s.id = ?1", id.0, (1, 0)),
+        Selection::All => ("WHERE ?1 = ?1", 0, (-1, 0)),
+        Selection::Page(p) => ("WHERE ?1 = ?1", 0, slice(p)),
+        Selection::CreatorPage(creator, p) => ("WHERE s.creator_id = ?1", creator.0, slice(p)),
     };
     let sql = format!(
         "SELECT s.id, s.name, s.created_at, s.creator_id, u.email, s.closed_at IS NOT NULL,
@@ -200,13 +209,23 @@ fn load_surveys(conn: &Connection, selection: &Selection) -> Result<Vec<Survey>,
     let (Some(first), Some(last)) = (surveys.first(), surveys.last()) else {
         return Ok(surveys);
     };
-    // Surveys come ordered by id, so the page is exactly the ids between its ends.
-    let range = params![first.id.0, last.id.0];
+    // Surveys come ordered by id, so the page is exactly the ids between its ends; of one
+    // creator's page, only that creator's among them (other surveys may lie in between).
+    let (first, last) = (first.id.0, last.id.0);
+    let (scope, creator) = match selection {
+        Selection::CreatorPage(creator, _) => (
+            "survey_id IN (SELECT id FROM surveys WHERE creator_id = ?3 AND id BETWEEN ?1 AND ?2)",
+            Some(creator.0),
+        ),
+        _ => ("survey_id BETWEEN ?1 AND ?2", None),
+    };
+    let bounds: [&dyn ToSql; 3] = [&first, &last, &creator];
+    let range = &bounds[..if creator.is_some() { 3 } else { 2 }];
     let mut questions: Vec<Question> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, survey_id, text, kind, required, created_at FROM questions
-             WHERE survey_id BETWEEN ?1 AND ?2 ORDER BY id",
-        )?
+             WHERE {scope} ORDER BY id"
+        ))?
         .query_map(range, |row| {
             let kind: String = row.get(3)?;
             Ok(Question {
@@ -225,11 +244,11 @@ fn load_surveys(conn: &Connection, selection: &Selection) -> Result<Vec<Survey>,
         .enumerate()
         .map(|(i, q)| (q.id, i))
         .collect();
-    let mut choices = conn.prepare_cached(
+    let mut choices = conn.prepare_cached(&format!(
         "SELECT c.id, c.question_id, c.text, c.created_at, c.selected
          FROM choices c JOIN questions q ON q.id = c.question_id
-         WHERE q.survey_id BETWEEN ?1 AND ?2 ORDER BY c.id",
-    )?;
+         WHERE q.{scope} ORDER BY c.id"
+    ))?;
     let rows = choices.query_map(range, |row| {
         Ok(Choice {
             id: ChoiceId(row.get(0)?),
@@ -360,6 +379,21 @@ impl Store for SqliteStore {
                 None => surveys.len() as u64,
                 Some(_) => tx.query_row("SELECT COUNT(*) FROM surveys", [], |r| r.get(0))?,
             };
+            Ok((surveys, total))
+        })
+    }
+
+    fn list_surveys_by(
+        &self,
+        creator: UserId,
+        page: Page,
+    ) -> Result<(Vec<Survey>, u64), StoreError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            let surveys = load_surveys(&tx, &Selection::CreatorPage(creator, page))?;
+            let total = tx
+                .prepare_cached("SELECT COUNT(*) FROM surveys WHERE creator_id = ?1")?
+                .query_row([creator.0], |r| r.get(0))?;
             Ok((surveys, total))
         })
     }
@@ -573,5 +607,38 @@ mod tests {
             store.get_survey(created.id),
             Err(StoreError::NotFound)
         ));
+    }
+
+    #[test]
+    fn a_creators_page_holds_only_their_surveys_with_their_questions() {
+        let (_dir, store) = store();
+        let ann = store
+            .create_user(&Email::parse("ann@example.com").unwrap(), "h")
+            .unwrap();
+        let bob = store
+            .create_user(&Email::parse("bob@example.com").unwrap(), "h")
+            .unwrap();
+        // Interleaved, so bob's surveys lie between ann's ids.
+        let mut anns = Vec::new();
+        for _ in 0..3 {
+            anns.push(store.create_survey(ann.id, &survey()).unwrap().id);
+            store.create_survey(bob.id, &survey()).unwrap();
+        }
+        let page = |number| Page { number, size: 2 };
+        let (first, total) = store.list_surveys_by(ann.id, page(1)).unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(first.iter().map(|s| s.id).collect::<Vec<_>>(), anns[..2]);
+        assert!(first.iter().all(|s| s.questions.len() == 1));
+        assert!(first.iter().all(|s| s.questions[0].choices.len() == 2));
+        let (second, _) = store.list_surveys_by(ann.id, page(2)).unwrap();
+        assert_eq!(second.iter().map(|s| s.id).collect::<Vec<_>>(), anns[2..]);
+        let (beyond, total) = store.list_surveys_by(ann.id, page(3)).unwrap();
+        assert!(beyond.is_empty());
+        assert_eq!(total, 3);
+        let nobody = UserId(ann.id.0 + bob.id.0 + 1);
+        assert_eq!(
+            store.list_surveys_by(nobody, page(1)).unwrap(),
+            (Vec::new(), 0)
+        );
     }
 }

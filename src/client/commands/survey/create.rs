@@ -1,0 +1,147 @@
+//! `canvass survey create`: a survey from a JSON file (or stdin) for scripts, or from a wizard
+//! at a terminal. Either way it is checked against the domain rules before anything is sent.
+//! Also home to `JsonInput`, the `FILE | -` reader `survey respond --answers` shares.
+
+mod wizard;
+
+use std::io::{self, Read as _};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::cli::CreateArgs;
+use crate::client::Context;
+use crate::client::error::ClientError;
+use crate::client::render::{Output, Tone};
+use crate::client::session;
+use crate::domain::NewSurvey;
+use crate::protocol::{CreateSurveyRequest, QuestionRequest, check_objects};
+
+pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
+    let out = Output::new(args.output.json);
+    if args.file.is_none() && !cx.prompt.is_interactive() {
+        return Err(ClientError::NeedsFlag {
+            what: "the survey",
+            flag: "--file",
+        });
+    }
+    // Checked before the wizard: nobody should type a whole survey only to learn they are
+    // logged out. The token itself is fetched (and refreshed if ageing) just before sending.
+    let session = session::required(cx)?;
+    if session.is_expired() {
+        return Err(session.expired_error());
+    }
+    let survey = match &args.file {
+        Some(path) => read_survey(path)?,
+        None => match wizard::ask(cx, &out)? {
+            Some(survey) => survey,
+            None if out.json => return Ok(()),
+            None => return out.line("Nothing was created."),
+        },
+    };
+    let created = session::authenticated(cx, &out)?.create_survey(&request_for(&survey))?;
+    if out.json {
+        return out.json(&created);
+    }
+    out.line(&format!(
+        "Created survey {}: {}",
+        created.id,
+        out.paint(Tone::Strong, &created.name)
+    ))
+}
+
+/// The survey in `path` (or stdin for `-`), in the seed's shape or the rich one, with every
+/// domain rule checked: the error names the file and the field.
+fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
+    let input = JsonInput::read(path)?;
+    // The server's order: an array where an object belongs is refused before serde, which
+    // would otherwise read it field by field.
+    check_objects::<CreateSurveyRequest>(&input.parse()?).map_err(|e| input.invalid(&e))?;
+    input
+        .parse::<CreateSurveyRequest>()?
+        .into_domain()
+        .map_err(|e| input.invalid(&e))
+}
+
+/// The body to send: the validated (trimmed) values, in the rich shape.
+fn request_for(survey: &NewSurvey) -> CreateSurveyRequest {
+    CreateSurveyRequest {
+        name: survey.name.clone(),
+        one_response_per_user: survey.one_response_per_user,
+        questions: survey
+            .questions
+            .iter()
+            .map(|q| QuestionRequest {
+                question: None,
+                text: Some(q.text.clone()),
+                kind: Some(q.kind.as_str().to_owned()),
+                choices: q.choices.clone(),
+                required: Some(q.required),
+            })
+            .collect(),
+    }
+}
+
+/// A JSON document named by a `FILE | -` flag, read whole so it can be parsed more than once
+/// and every error can name where it came from.
+pub(super) struct JsonInput {
+    /// The path as given, or `stdin`.
+    name: PathBuf,
+    text: String,
+}
+
+impl JsonInput {
+    pub(super) fn read(path: &Path) -> Result<JsonInput, ClientError> {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            io::stdin()
+                .lock()
+                .read_to_string(&mut text)
+                .map_err(ClientError::Stdin)?;
+            return Ok(JsonInput {
+                name: PathBuf::from("stdin"),
+                text,
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ClientError::File {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(JsonInput {
+            name: path.to_owned(),
+            text,
+        })
+    }
+
+    /// The document as `T`; a wrong type names its path (`questions[1].choices: …`).
+    pub(super) fn parse<T: DeserializeOwned>(&self) -> Result<T, ClientError> {
+        let mut de = serde_json::Deserializer::from_str(&self.text);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            // A syntax error in an object has an unknown last segment, shown as `?`.
+            let path = e.path().to_string();
+            let path = path.trim_end_matches(".?");
+            let inner = e.into_inner();
+            if path == "." || path == "?" {
+                inner.to_string()
+            } else {
+                format!("{path}: {inner}")
+            }
+        });
+        let value = value.and_then(|value| de.end().map(|()| value).map_err(|e| e.to_string()));
+        value.map_err(|problem| self.error("parse", problem))
+    }
+
+    /// `cannot use FILE: <problem>`: the document parsed but says something impossible.
+    pub(super) fn invalid(&self, problem: &dyn std::fmt::Display) -> ClientError {
+        self.error("use", problem.to_string())
+    }
+
+    fn error(&self, action: &'static str, problem: String) -> ClientError {
+        ClientError::File {
+            action,
+            path: self.name.clone(),
+            source: io::Error::new(io::ErrorKind::InvalidData, problem),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! `canvass survey …`: one module per verb.
+
+mod close;
+mod create;
+mod delete;
+mod export;
+mod list;
+mod respond;
+mod results;
+mod show;
+
+use crate::cli::SurveyCommand;
+use crate::client::Context;
+use crate::client::error::ClientError;
+
+pub fn run(command: SurveyCommand, cx: &Context) -> Result<(), ClientError> {
+    match command {
+        SurveyCommand::List(args) => list::run(&args, cx),
+        SurveyCommand::Show(args) => show::run(&args, cx),
+        SurveyCommand::Create(args) => create::run(&args, cx),
+        SurveyCommand::Respond(args) => respond::run(&args, cx),
+        SurveyCommand::Results(args) => results::run(&args, cx),
+        SurveyCommand::Export(args) => export::run(&args, cx),
+        SurveyCommand::Close(args) => close::run(&args, cx),
+        SurveyCommand::Delete(args) => delete::run(&args, cx),
+    }
+}

@@ -1,0 +1,92 @@
+//! `canvass survey show ID`: one survey, its questions numbered 1…n and each one's choices
+//! 1…m — the positions `survey respond --answer Q=C` takes.
+
+use crate::cli::SurveyArgs;
+use crate::client::Context;
+use crate::client::error::ClientError;
+use crate::client::render::{self, Output, Tone};
+use crate::protocol::SurveyBody;
+
+pub fn run(args: &SurveyArgs, cx: &Context) -> Result<(), ClientError> {
+    let out = Output::new(args.output.json);
+    let survey = cx.anonymous()?.survey(args.survey.id)?;
+    if out.json {
+        return out.json(&survey);
+    }
+    for line in describe(&out, &survey) {
+        out.line(&line)?;
+    }
+    Ok(())
+}
+
+fn describe(out: &Output, survey: &SurveyBody) -> Vec<String> {
+    let created = render::server_time(&survey.created_at)
+        .map_or_else(|| survey.created_at.clone(), render::local_time);
+    let per_user = if survey.one_response_per_user {
+        " (one per user)"
+    } else {
+        ""
+    };
+    let mut lines = vec![
+        out.paint(Tone::Strong, &render::printable(&survey.name)),
+        format!("  id:         {}", survey.id),
+        format!("  status:     {}", status(out, &survey.status)),
+        format!("  creator:    {}", creator(survey.creator.as_deref())),
+        format!("  created:    {created}"),
+        format!("  responses:  {}{per_user}", survey.responses),
+        String::new(),
+        format!(
+            "Questions (answer with `canvass survey respond {} --answer Q=C`):",
+            survey.id
+        ),
+    ];
+    let question_width = survey.questions.len().to_string().len();
+    for (q, question) in survey.questions.iter().enumerate() {
+        let need = if question.required {
+            "required"
+        } else {
+            "optional"
+        };
+        lines.push(format!(
+            "  {:>question_width$}. {}  ({}, {need})",
+            q + 1,
+            render::printable(&question.text),
+            kind(&question.kind),
+        ));
+        let choice_width = question.choices.len().to_string().len();
+        let indent = " ".repeat(question_width + 4);
+        for (c, choice) in question.choices.iter().enumerate() {
+            lines.push(format!(
+                "{indent}{:>choice_width$}. {}",
+                c + 1,
+                render::printable(&choice.text)
+            ));
+        }
+    }
+    lines
+}
+
+/// A question's kind as people say it.
+pub(super) fn kind(kind: &str) -> &str {
+    match kind {
+        "single" => "single choice",
+        "multiple" => "multiple choice",
+        "text" => "free text",
+        other => other,
+    }
+}
+
+/// `open` or `closed`, coloured when colour is on.
+pub(super) fn status(out: &Output, status: &str) -> String {
+    let tone = if status == "open" {
+        Tone::Good
+    } else {
+        Tone::Warning
+    };
+    out.paint(tone, status)
+}
+
+/// The creator's e-mail, or a dash when the account is gone (the survey outlives it).
+pub(super) fn creator(creator: Option<&str>) -> String {
+    creator.map_or_else(|| "—".to_owned(), render::printable)
+}

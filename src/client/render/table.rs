@@ -1,0 +1,245 @@
+//! Tables for people: a header, numbers right-aligned and text left, the whole kept within the
+//! width given. A cell too wide is cut short with `…` rather than let its row wrap and break
+//! the columns. Widths count characters, not bytes.
+
+use std::iter;
+
+use super::{Output, Tone, printable};
+
+/// How a column lines up: numbers to the right, text to the left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+const GAP: &str = "  ";
+
+/// A text column is never cut narrower than this or its header (unless it is narrower
+/// already): below it a cell says too little to be worth the room it saves.
+const MIN_TEXT: usize = 6;
+
+/// A text column this narrow is short (a date, most e-mails, a status): it is cut only when
+/// cutting the longer ones cannot make the table fit.
+const SHORT: usize = 20;
+
+pub struct Table {
+    columns: Vec<(&'static str, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(columns: &[(&'static str, Align)]) -> Table {
+        Table {
+            columns: columns.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row, one cell per column (extra cells are dropped, missing ones left empty).
+    pub fn row(&mut self, cells: impl IntoIterator<Item = String>) {
+        let mut cells: Vec<String> = cells.into_iter().map(|cell| printable(&cell)).collect();
+        cells.resize(self.columns.len(), String::new());
+        self.rows.push(cells);
+    }
+
+    /// The lines to print, header first, none wider than `width` unless the numbers and the
+    /// narrowest text columns alone are.
+    pub fn render(&self, out: &Output, width: usize) -> Vec<String> {
+        let widths = self.widths(width);
+        let header = self.line(self.columns.iter().map(|&(name, _)| name), &widths);
+        iter::once(out.paint(Tone::Strong, &header))
+            .chain(
+                self.rows
+                    .iter()
+                    .map(|row| self.line(row.iter().map(String::as_str), &widths)),
+            )
+            .collect()
+    }
+
+    fn line<'a>(&self, cells: impl Iterator<Item = &'a str>, widths: &[usize]) -> String {
+        let mut line = String::new();
+        for (i, ((cell, &(_, align)), &width)) in cells.zip(&self.columns).zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str(GAP);
+            }
+            let text = fit(cell, width);
+            let pad = iter::repeat_n(' ', width.saturating_sub(chars(&text)));
+            match align {
+                Align::Left => {
+                    line.push_str(&text);
+                    line.extend(pad);
+                }
+                Align::Right => {
+                    line.extend(pad);
+                    line.push_str(&text);
+                }
+            }
+        }
+        line.truncate(line.trim_end().len());
+        line
+    }
+
+    /// Each column's width. Numbers stay whole. When the text is too wide together, the
+    /// widest text columns give way first, cut down to the next widest and then together;
+    /// short ones (a date, an e-mail, a status) are cut only when that is not enough.
+    fn widths(&self, width: usize) -> Vec<usize> {
+        let natural: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (header, _))| {
+                self.rows
+                    .iter()
+                    .map(|row| chars(&row[i]))
+                    .chain(iter::once(chars(header)))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let is_text = |i: usize| self.columns[i].1 == Align::Left;
+        let gaps = GAP.len() * self.columns.len().saturating_sub(1);
+        let widest = (0..natural.len())
+            .filter(|&i| is_text(i))
+            .map(|i| natural[i])
+            .max()
+            .unwrap_or(0);
+        let hard_floor = |i: usize| natural[i].min(chars(self.columns[i].0).max(MIN_TEXT));
+        let short_whole = |i: usize| {
+            if natural[i] <= SHORT {
+                natural[i]
+            } else {
+                hard_floor(i)
+            }
+        };
+        // Every text column cut to `cap`, but none below its floor.
+        let at_cap = |cap: usize, floor: &dyn Fn(usize) -> usize| -> Vec<usize> {
+            (0..natural.len())
+                .map(|i| {
+                    if is_text(i) {
+                        natural[i].min(cap.max(floor(i)))
+                    } else {
+                        natural[i]
+                    }
+                })
+                .collect()
+        };
+        let fitting = |floor: &dyn Fn(usize) -> usize| {
+            (0..=widest)
+                .rev()
+                .map(|cap| at_cap(cap, floor))
+                .find(|widths| gaps + widths.iter().sum::<usize>() <= width)
+        };
+        fitting(&short_whole)
+            .or_else(|| fitting(&hard_floor))
+            .unwrap_or_else(|| at_cap(0, &hard_floor))
+    }
+}
+
+pub(super) fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// `text` in at most `width` characters, cut short with `…` when longer.
+pub(super) fn fit(text: &str, width: usize) -> String {
+    if chars(text) <= width {
+        return text.to_owned();
+    }
+    let Some(keep) = width.checked_sub(1) else {
+        return String::new();
+    };
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: Output = Output {
+        json: false,
+        color: false,
+    };
+
+    fn table(rows: &[[&str; 3]]) -> Table {
+        let mut table = Table::new(&[
+            ("id", Align::Right),
+            ("name", Align::Left),
+            ("creator", Align::Left),
+        ]);
+        for row in rows {
+            table.row(row.iter().map(|&cell| cell.to_owned()));
+        }
+        table
+    }
+
+    #[test]
+    fn numbers_line_up_on_the_right_and_text_on_the_left() {
+        let lines = table(&[
+            ["7", "Lunch", "ann@example.com"],
+            ["1234", "Team offsite", "-"],
+        ])
+        .render(&PLAIN, 100);
+        assert_eq!(
+            lines,
+            [
+                "  id  name          creator",
+                "   7  Lunch         ann@example.com",
+                "1234  Team offsite  -",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wide_cell_is_cut_with_an_ellipsis_counting_characters_not_bytes() {
+        let name = "Crème brûlée über alles — 日本語のアンケートです";
+        let lines = table(&[["1", name, "zoë@example.com"]]).render(&PLAIN, 40);
+        let row = &lines[1];
+        assert_eq!(chars(row), 40, "{row:?}");
+        assert!(row.len() > 40, "the row has multibyte characters: {row:?}");
+        assert!(row.contains("Crème brûlée über…"), "{row:?}");
+        assert!(row.ends_with("zoë@example.com"), "{row:?}");
+        assert!(lines.iter().all(|line| chars(line) <= 40), "{lines:#?}");
+    }
+
+    #[test]
+    fn the_widest_text_column_gives_way_first() {
+        let lines = table(&[["1", &"x".repeat(80), "bob@example.com"]]).render(&PLAIN, 50);
+        assert!(lines[1].ends_with("  bob@example.com"), "{lines:#?}");
+        assert_eq!(chars(&lines[1]), 50, "{lines:#?}");
+    }
+
+    #[test]
+    fn short_text_columns_are_cut_only_when_cutting_the_long_ones_is_not_enough() {
+        let row = ["1", "A rather long survey name indeed", "ann@example.com"];
+        let lines = table(&[row]).render(&PLAIN, 36);
+        assert_eq!(lines[1], " 1  A rather long…   ann@example.com");
+        let lines = table(&[row]).render(&PLAIN, 26);
+        assert_eq!(lines[1], " 1  A rather…   ann@examp…");
+    }
+
+    #[test]
+    fn a_table_too_narrow_to_fit_keeps_numbers_and_headers_whole() {
+        let lines =
+            table(&[["123456", "A long survey name", "someone@example.com"]]).render(&PLAIN, 10);
+        assert_eq!(lines[0], "    id  name    creator");
+        assert_eq!(lines[1], "123456  A lon…  someon…");
+    }
+
+    #[test]
+    fn control_characters_in_cells_become_spaces() {
+        let lines = table(&[["1", "two\nlines\x1b[2J", "-"]]).render(&PLAIN, 100);
+        assert_eq!(lines[1], " 1  two lines [2J  -");
+    }
+
+    #[test]
+    fn fit_keeps_what_fits_and_cuts_the_rest() {
+        assert_eq!(fit("日本語", 3), "日本語");
+        assert_eq!(fit("日本語", 2), "日…");
+        assert_eq!(fit("ab cd", 4), "ab…");
+        assert_eq!(fit("abc", 1), "…");
+        assert_eq!(fit("abc", 0), "");
+    }
+}

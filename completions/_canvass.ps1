@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
             [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -139,6 +140,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
+            [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Send a draft to the server as a new survey; the draft is then forgotten')
+            [CompletionResult]::new('delete-draft', 'delete-draft', [CompletionResultType]::ParameterValue, 'Throw a draft away')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -161,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;survey;create' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the survey from this JSON file, or - for stdin, instead of asking')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Keep the survey on this machine as a draft instead of sending it; `survey publish` sends it later. Needs no server')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -204,6 +210,33 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'canvass;survey;drafts' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;edit-draft' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Replace the draft with this JSON file (or - for stdin) instead of the wizard')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;publish' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;delete-draft' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'canvass;survey;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List surveys: id, name, questions, responses, status, created, creator')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them')
@@ -213,6 +246,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
+            [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Send a draft to the server as a new survey; the draft is then forgotten')
+            [CompletionResult]::new('delete-draft', 'delete-draft', [CompletionResultType]::ParameterValue, 'Throw a draft away')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -240,7 +277,26 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;survey;help;delete' {
             break
         }
+        'canvass;survey;help;drafts' {
+            break
+        }
+        'canvass;survey;help;edit-draft' {
+            break
+        }
+        'canvass;survey;help;publish' {
+            break
+        }
+        'canvass;survey;help;delete-draft' {
+            break
+        }
         'canvass;survey;help;help' {
+            break
+        }
+        'canvass;sync' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'canvass;completions' {
@@ -258,6 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the server, whether it answers, the user, where the token is kept and when it expires')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
             [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -300,6 +357,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
+            [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
+            [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Send a draft to the server as a new survey; the draft is then forgotten')
+            [CompletionResult]::new('delete-draft', 'delete-draft', [CompletionResultType]::ParameterValue, 'Throw a draft away')
             break
         }
         'canvass;help;survey;list' {
@@ -324,6 +385,21 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;survey;delete' {
+            break
+        }
+        'canvass;help;survey;drafts' {
+            break
+        }
+        'canvass;help;survey;edit-draft' {
+            break
+        }
+        'canvass;help;survey;publish' {
+            break
+        }
+        'canvass;help;survey;delete-draft' {
+            break
+        }
+        'canvass;help;sync' {
             break
         }
         'canvass;help;completions' {

@@ -40,6 +40,9 @@ _canvass() {
             canvass,survey)
                 cmd="canvass__subcmd__survey"
                 ;;
+            canvass,sync)
+                cmd="canvass__subcmd__sync"
+                ;;
             canvass,token)
                 cmd="canvass__subcmd__token"
                 ;;
@@ -70,6 +73,9 @@ _canvass() {
             canvass__subcmd__help,survey)
                 cmd="canvass__subcmd__help__subcmd__survey"
                 ;;
+            canvass__subcmd__help,sync)
+                cmd="canvass__subcmd__help__subcmd__sync"
+                ;;
             canvass__subcmd__help,token)
                 cmd="canvass__subcmd__help__subcmd__token"
                 ;;
@@ -85,11 +91,23 @@ _canvass() {
             canvass__subcmd__help__subcmd__survey,delete)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__delete"
                 ;;
+            canvass__subcmd__help__subcmd__survey,delete-draft)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__delete__subcmd__draft"
+                ;;
+            canvass__subcmd__help__subcmd__survey,drafts)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__drafts"
+                ;;
+            canvass__subcmd__help__subcmd__survey,edit-draft)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__edit__subcmd__draft"
+                ;;
             canvass__subcmd__help__subcmd__survey,export)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__export"
                 ;;
             canvass__subcmd__help__subcmd__survey,list)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__list"
+                ;;
+            canvass__subcmd__help__subcmd__survey,publish)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__publish"
                 ;;
             canvass__subcmd__help__subcmd__survey,respond)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__respond"
@@ -115,6 +133,15 @@ _canvass() {
             canvass__subcmd__survey,delete)
                 cmd="canvass__subcmd__survey__subcmd__delete"
                 ;;
+            canvass__subcmd__survey,delete-draft)
+                cmd="canvass__subcmd__survey__subcmd__delete__subcmd__draft"
+                ;;
+            canvass__subcmd__survey,drafts)
+                cmd="canvass__subcmd__survey__subcmd__drafts"
+                ;;
+            canvass__subcmd__survey,edit-draft)
+                cmd="canvass__subcmd__survey__subcmd__edit__subcmd__draft"
+                ;;
             canvass__subcmd__survey,export)
                 cmd="canvass__subcmd__survey__subcmd__export"
                 ;;
@@ -123,6 +150,9 @@ _canvass() {
                 ;;
             canvass__subcmd__survey,list)
                 cmd="canvass__subcmd__survey__subcmd__list"
+                ;;
+            canvass__subcmd__survey,publish)
+                cmd="canvass__subcmd__survey__subcmd__publish"
                 ;;
             canvass__subcmd__survey,respond)
                 cmd="canvass__subcmd__survey__subcmd__respond"
@@ -142,6 +172,15 @@ _canvass() {
             canvass__subcmd__survey__subcmd__help,delete)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__delete"
                 ;;
+            canvass__subcmd__survey__subcmd__help,delete-draft)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__delete__subcmd__draft"
+                ;;
+            canvass__subcmd__survey__subcmd__help,drafts)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__drafts"
+                ;;
+            canvass__subcmd__survey__subcmd__help,edit-draft)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__edit__subcmd__draft"
+                ;;
             canvass__subcmd__survey__subcmd__help,export)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__export"
                 ;;
@@ -150,6 +189,9 @@ _canvass() {
                 ;;
             canvass__subcmd__survey__subcmd__help,list)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__list"
+                ;;
+            canvass__subcmd__survey__subcmd__help,publish)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__publish"
                 ;;
             canvass__subcmd__survey__subcmd__help,respond)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__respond"
@@ -185,7 +227,7 @@ _canvass() {
 
     case "${cmd}" in
         canvass)
-            opts="-h -V --server --help --version serve register login logout whoami status token survey completions help"
+            opts="-h -V --server --help --version serve register login logout whoami status token survey sync completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +263,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help)
-            opts="serve register login logout whoami status token survey completions help"
+            opts="serve register login logout whoami status token survey sync completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,7 +375,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey)
-            opts="list show create respond results export close delete"
+            opts="list show create respond results export close delete drafts edit-draft publish delete-draft"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +430,48 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__delete__subcmd__draft)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__drafts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__edit__subcmd__draft)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__help__subcmd__survey__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -403,6 +487,20 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__publish)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -447,6 +545,20 @@ _canvass() {
         canvass__subcmd__help__subcmd__survey__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -641,7 +753,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey)
-            opts="-h --server --help list show create respond results export close delete help"
+            opts="-h --server --help list show create respond results export close delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,7 +789,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__create)
-            opts="-h --file --json --server --help"
+            opts="-h --file --draft --json --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -705,6 +817,64 @@ _canvass() {
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__delete__subcmd__draft)
+            opts="-h --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__drafts)
+            opts="-h --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__edit__subcmd__draft)
+            opts="-h --file --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -747,7 +917,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__help)
-            opts="list show create respond results export close delete help"
+            opts="list show create respond results export close delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +972,48 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__delete__subcmd__draft)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__drafts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__edit__subcmd__draft)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -831,6 +1043,20 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__publish)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -908,6 +1134,24 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__publish)
+            opts="-h --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__respond)
             opts="-h --answer --answers --yes --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -955,6 +1199,24 @@ _canvass() {
         canvass__subcmd__survey__subcmd__show)
             opts="-h --json --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__sync)
+            opts="-h --json --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
             cand token 'Look at session tokens'
             cand survey 'Create, answer and read surveys'
+            cand sync 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -122,6 +123,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
             cand delete 'Delete your survey and all its responses'
+            cand drafts 'List the drafts kept on this machine'
+            cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
+            cand publish 'Send a draft to the server as a new survey; the draft is then forgotten'
+            cand delete-draft 'Throw a draft away'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;survey;list'= {
@@ -141,6 +146,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;create'= {
             cand --file 'Read the survey from this JSON file, or - for stdin, instead of asking'
             cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --draft 'Keep the survey on this machine as a draft instead of sending it; `survey publish` sends it later. Needs no server'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -178,6 +184,29 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'canvass;survey;drafts'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;edit-draft'= {
+            cand --file 'Replace the draft with this JSON file (or - for stdin) instead of the wizard'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;publish'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;delete-draft'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'canvass;survey;help'= {
             cand list 'List surveys: id, name, questions, responses, status, created, creator'
             cand show 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
@@ -187,6 +216,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
             cand delete 'Delete your survey and all its responses'
+            cand drafts 'List the drafts kept on this machine'
+            cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
+            cand publish 'Send a draft to the server as a new survey; the draft is then forgotten'
+            cand delete-draft 'Throw a draft away'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;survey;help;list'= {
@@ -205,7 +238,21 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;survey;help;delete'= {
         }
+        &'canvass;survey;help;drafts'= {
+        }
+        &'canvass;survey;help;edit-draft'= {
+        }
+        &'canvass;survey;help;publish'= {
+        }
+        &'canvass;survey;help;delete-draft'= {
+        }
         &'canvass;survey;help;help'= {
+        }
+        &'canvass;sync'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'canvass;completions'= {
             cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
@@ -221,6 +268,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand status 'Show the server, whether it answers, the user, where the token is kept and when it expires'
             cand token 'Look at session tokens'
             cand survey 'Create, answer and read surveys'
+            cand sync 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -253,6 +301,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
             cand delete 'Delete your survey and all its responses'
+            cand drafts 'List the drafts kept on this machine'
+            cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
+            cand publish 'Send a draft to the server as a new survey; the draft is then forgotten'
+            cand delete-draft 'Throw a draft away'
         }
         &'canvass;help;survey;list'= {
         }
@@ -269,6 +321,16 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;help;survey;close'= {
         }
         &'canvass;help;survey;delete'= {
+        }
+        &'canvass;help;survey;drafts'= {
+        }
+        &'canvass;help;survey;edit-draft'= {
+        }
+        &'canvass;help;survey;publish'= {
+        }
+        &'canvass;help;survey;delete-draft'= {
+        }
+        &'canvass;help;sync'= {
         }
         &'canvass;help;completions'= {
         }

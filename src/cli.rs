@@ -85,6 +85,12 @@ pub enum ClientCommand {
     /// Create, answer and read surveys.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Send the responses queued while the server was unreachable, then refresh the local
+    /// copy of every survey.
+    ///
+    /// A response the server refuses (say the survey was closed meanwhile) stays queued and
+    /// is reported; nothing is dropped silently. Sending twice never counts twice.
+    Sync(OutputArgs),
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +161,14 @@ pub enum SurveyCommand {
     Close(SurveyIdArgs),
     /// Delete your survey and all its responses.
     Delete(DeleteArgs),
+    /// List the drafts kept on this machine.
+    Drafts(OutputArgs),
+    /// Reopen a draft in the wizard, or replace it with --file.
+    EditDraft(EditDraftArgs),
+    /// Send a draft to the server as a new survey; the draft is then forgotten.
+    Publish(PublishArgs),
+    /// Throw a draft away.
+    DeleteDraft(DraftArgs),
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +202,33 @@ pub struct CreateArgs {
     /// Read the survey from this JSON file, or - for stdin, instead of asking.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// Keep the survey on this machine as a draft instead of sending it; `survey publish`
+    /// sends it later. Needs no server.
+    #[arg(long)]
+    pub draft: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EditDraftArgs {
+    /// The draft's id, as `canvass survey drafts` shows it.
+    pub draft: i64,
+    /// Replace the draft with this JSON file (or - for stdin) instead of the wizard.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// The draft's id, as `canvass survey drafts` shows it.
+    pub draft: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The draft's id, as `canvass survey drafts` shows it.
+    pub draft: i64,
     #[command(flatten)]
     pub output: OutputArgs,
 }

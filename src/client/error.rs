@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::cache::CacheError;
 use super::config::ConfigError;
 use super::credentials::CredentialError;
 use super::jwt::JwtError;
@@ -38,6 +39,8 @@ pub enum ClientError {
     /// The server's own `message`, shown as is.
     #[error("{message}")]
     Refused { status: u16, message: String },
+    #[error("there is no draft {id} — `canvass survey drafts` lists them")]
+    NoDraft { id: i64 },
     #[error("{url} sent a reply canvass cannot read: {reason}")]
     BadReply { url: String, reason: String },
     #[error("{server} is not a server URL: {reason}")]
@@ -48,6 +51,8 @@ pub enum ClientError {
     Credentials(#[from] CredentialError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
     #[error("cannot {action} {path}: {source}")]
     File {
         action: &'static str,

@@ -2,6 +2,7 @@
 //! prompt), calls the server through `api`, and hands a value to `render`.
 
 mod api;
+mod cache;
 mod commands;
 mod config;
 mod credentials;
@@ -53,6 +54,14 @@ impl Context {
         })
     }
 
+    /// This server's local database: cached surveys, drafts, the outbox.
+    pub fn cache(&self) -> Result<cache::Cache, ClientError> {
+        Ok(cache::Cache::open(
+            &self.dirs.data.join("servers"),
+            &self.server,
+        )?)
+    }
+
     /// A client that sends no token.
     pub fn anonymous(&self) -> Result<ApiClient, ClientError> {
         ApiClient::new(&self.server)
@@ -71,5 +80,6 @@ pub fn run(global: &GlobalArgs, command: ClientCommand) -> Result<(), ClientErro
         ClientCommand::Token(TokenCommand::Inspect(args)) => commands::token::inspect(&args, &cx),
         ClientCommand::Token(TokenCommand::Print) => commands::token::print(&cx),
         ClientCommand::Survey(command) => commands::survey::run(command, &cx),
+        ClientCommand::Sync(args) => commands::sync::run(&args, &cx),
     }
 }

@@ -46,9 +46,22 @@ impl Prompter {
         allow_empty: bool,
         (what, flag): (&'static str, &'static str),
     ) -> Result<String, ClientError> {
+        self.edit_text(prompt, "", allow_empty, (what, flag))
+    }
+
+    /// A line of text that starts out as `initial`, for the person to edit (a draft's
+    /// values); Enter alone keeps it.
+    pub fn edit_text(
+        &self,
+        prompt: &str,
+        initial: &str,
+        allow_empty: bool,
+        (what, flag): (&'static str, &'static str),
+    ) -> Result<String, ClientError> {
         self.require(what, flag)?;
         Input::<String>::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
+            .with_initial_text(initial)
             .allow_empty(allow_empty)
             .interact_text()
             .map_err(interrupted)
@@ -85,13 +98,24 @@ impl Prompter {
         &self,
         prompt: &str,
         items: &[String],
+        wanted: (&'static str, &'static str),
+    ) -> Result<usize, ClientError> {
+        self.select_from(prompt, items, 0, wanted)
+    }
+
+    /// One of `items`, by index, with `default` highlighted first (Enter takes it).
+    pub fn select_from(
+        &self,
+        prompt: &str,
+        items: &[String],
+        default: usize,
         (what, flag): (&'static str, &'static str),
     ) -> Result<usize, ClientError> {
         self.require(what, flag)?;
         Select::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .items(items)
-            .default(0)
+            .default(default)
             .interact()
             .map_err(interrupted)
     }

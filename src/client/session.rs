@@ -116,7 +116,13 @@ pub fn authenticated(cx: &Context, out: &Output) -> Result<ApiClient, ClientErro
     if session.claims.is_ageing_at(render::now())
         && let TokenSource::Stored(_) = session.source
     {
-        let fresh = Jwt::new(api.refresh()?.token);
+        let fresh = match api.refresh() {
+            Ok(reply) => Jwt::new(reply.token),
+            // Offline, the token still works for what the local copy can do; the next
+            // command that reaches the server refreshes it.
+            Err(ClientError::Unreachable { .. }) => return Ok(api),
+            Err(other) => return Err(other),
+        };
         let saved = cx.credentials.save(&cx.server, &fresh)?;
         warn_if_insecure(out, &saved);
         return Ok(cx.anonymous()?.with_token(fresh));

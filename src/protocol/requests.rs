@@ -76,11 +76,15 @@ pub struct CreateSurveyRequest {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QuestionRequest {
     /// The seed's name for the question text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(default)]
     pub choices: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
 }
 
@@ -174,10 +178,21 @@ impl SeedVoteRequest {
     }
 }
 
+/// The request header that may carry a response's client id instead of its body.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The longest client id accepted: a UUID is 36 characters.
+pub const CLIENT_ID_MAX: usize = 100;
+
 /// `POST /api/surveys/<id>/responses/`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ResponseRequest {
     pub answers: Vec<AnswerBody>,
+    /// The client's own id for this response (a UUID, say), so that sending it again (a
+    /// retry, an offline queue replayed twice) records it once. May come instead as the
+    /// `Idempotency-Key` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// One answer on the wire: `{"question_id", "choice_ids"}` or `{"question_id", "text"}`.
@@ -195,6 +210,31 @@ impl RequestBody for ResponseRequest {
 }
 
 impl ResponseRequest {
+    /// The response's client id, from the body or the `Idempotency-Key` header's value
+    /// (`header`): 1 to `CLIENT_ID_MAX` of `A-Z a-z 0-9 - _`. Both may be sent if they agree.
+    pub fn client_id(&self, header: Option<&str>) -> Result<Option<String>, ValidationError> {
+        let id = match (self.client_id.as_deref(), header) {
+            (Some(body), Some(header)) if body != header => {
+                return Err(ValidationError::new(
+                    "client_id",
+                    format!(
+                        "differs from the {IDEMPOTENCY_KEY} header; send one or make them equal"
+                    ),
+                ));
+            }
+            (Some(id), _) | (None, Some(id)) => id,
+            (None, None) => return Ok(None),
+        };
+        let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if id.is_empty() || id.len() > CLIENT_ID_MAX || !id.chars().all(allowed) {
+            return Err(ValidationError::new(
+                "client_id",
+                format!("must be 1 to {CLIENT_ID_MAX} letters, digits, '-' or '_' (a UUID, say)"),
+            ));
+        }
+        Ok(Some(id.to_owned()))
+    }
+
     pub fn into_domain(self) -> Result<Vec<Answer>, ValidationError> {
         self.answers
             .into_iter()
@@ -230,6 +270,47 @@ impl From<&Answer> for AnswerBody {
                 choice_ids: None,
                 text: Some(text.clone()),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(client_id: Option<&str>) -> ResponseRequest {
+        ResponseRequest {
+            answers: Vec::new(),
+            client_id: client_id.map(ToOwned::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_client_id_comes_from_the_body_or_the_header_and_both_must_agree() {
+        let uuid = "0b8e7c1e-5f1a-4c7e-9a51-3d2f6a0c9b11";
+        assert_eq!(request(None).client_id(None), Ok(None));
+        assert_eq!(request(Some(uuid)).client_id(None), Ok(Some(uuid.into())));
+        assert_eq!(request(None).client_id(Some(uuid)), Ok(Some(uuid.into())));
+        assert_eq!(
+            request(Some(uuid)).client_id(Some(uuid)),
+            Ok(Some(uuid.into()))
+        );
+        let differ = request(Some(uuid)).client_id(Some("other")).unwrap_err();
+        assert_eq!(differ.field, "client_id");
+    }
+
+    #[test]
+    fn a_client_id_is_1_to_100_letters_digits_dashes_or_underscores() {
+        let longest = "a".repeat(CLIENT_ID_MAX);
+        for good in ["a", "A-z_09", longest.as_str()] {
+            assert!(request(Some(good)).client_id(None).is_ok(), "{good:?}");
+        }
+        let too_long = "a".repeat(CLIENT_ID_MAX + 1);
+        for bad in ["", " a", "a b", "a/b", "é", "a\n", too_long.as_str()] {
+            let error = request(Some(bad)).client_id(None).unwrap_err();
+            assert_eq!(error.field, "client_id", "{bad:?}");
+            let error = request(None).client_id(Some(bad)).unwrap_err();
+            assert_eq!(error.field, "client_id", "{bad:?}");
         }
     }
 }

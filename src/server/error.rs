@@ -90,9 +90,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound("no such survey".into()),
-            StoreError::DuplicateEmail | StoreError::Closed | StoreError::AlreadyResponded => {
-                ApiError::Conflict(e.to_string())
-            }
+            StoreError::DuplicateEmail
+            | StoreError::Closed
+            | StoreError::AlreadyResponded
+            | StoreError::ClientIdTaken => ApiError::Conflict(e.to_string()),
             StoreError::Backend(detail) => ApiError::Internal(detail),
         }
     }

@@ -468,7 +468,7 @@ fn cors_headers(
         ));
         headers.push((
             "Access-Control-Allow-Headers",
-            "Authorization, Content-Type".into(),
+            "Authorization, Content-Type, Idempotency-Key".into(),
         ));
         headers.push(("Access-Control-Max-Age", "86400".into()));
     }

@@ -35,13 +35,17 @@ impl Machine {
     /// A machine where `email` has registered (with `PASSWORD`) and logged in through the CLI.
     pub fn logged_in(server: &TestServer, email: &str) -> Machine {
         let machine = Machine::new(server);
+        machine.register(email);
         machine
-            .cli()
+    }
+
+    /// Registers `email` (with `PASSWORD`) on this machine's server and logs in as it.
+    pub fn register(&self, email: &str) {
+        self.cli()
             .args(["register", "--email", email, "--password-stdin"])
             .stdin(format!("{PASSWORD}\n"))
             .run()
             .success();
-        machine
     }
 
     pub fn home(&self) -> &Path {

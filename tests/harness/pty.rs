@@ -15,6 +15,8 @@ pub enum Key {
     Down,
     Space,
     Enter,
+    /// One typed character, without Enter: a yes/no question takes `y` or `n` at once.
+    Char(char),
 }
 
 pub struct Pty {
@@ -53,11 +55,16 @@ impl Pty {
 
     #[track_caller]
     pub fn send_key(&mut self, key: Key) {
+        let typed;
         let bytes = match key {
             Key::Up => "\x1b[A",
             Key::Down => "\x1b[B",
             Key::Space => " ",
             Key::Enter => "\r",
+            Key::Char(c) => {
+                typed = c.to_string();
+                typed.as_str()
+            }
         };
         self.session.send(bytes).unwrap();
         self.session.flush().unwrap();

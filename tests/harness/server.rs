@@ -95,7 +95,11 @@ impl TestServer {
         let mut command = Command::new(env!("CARGO_BIN_EXE_canvass"));
         command
             .arg("serve")
-            .args(["--addr", "127.0.0.1:0", "--db"])
+            // Port 0 the first time; a restart comes back on the same port, as a real server
+            // does, so clients keep their URL and what they keep under it.
+            .arg("--addr")
+            .arg(self.addr.to_string())
+            .arg("--db")
             .arg(self.db_path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -5,5 +5,6 @@ pub mod logout;
 pub mod register;
 pub mod status;
 pub mod survey;
+pub mod sync;
 pub mod token;
 pub mod whoami;

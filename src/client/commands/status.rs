@@ -26,6 +26,8 @@ struct Status {
     /// Set when the server refused the token (revoked, or signed with another key).
     #[serde(skip_serializing_if = "Option::is_none")]
     session_error: Option<String>,
+    /// Responses queued on this machine, waiting for `canvass sync`.
+    pending: u64,
 }
 
 pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
@@ -44,6 +46,7 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         expires_at: session.as_ref().map(|s| render::rfc3339(s.claims.exp)),
         expired: session.as_ref().map(session::Session::is_expired),
         session_error: None,
+        pending: cx.cache()?.pending()?,
     };
     if let Some(session) = &session
         && status.reachable
@@ -71,6 +74,12 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         (None, None) => String::new(),
     };
     out.line(&format!("Server:   {} {server}", cx.server))?;
+    if status.pending > 0 {
+        out.line(&format!(
+            "Queued:   {} waiting for `canvass sync`",
+            out.paint(Tone::Warning, &render::plural(status.pending, "response"))
+        ))?;
+    }
     let Some(session) = session else {
         return out.line("Session:  not logged in — run `canvass login`");
     };

@@ -4,30 +4,36 @@ use super::Ctx;
 use super::surveys::{owned, survey_json};
 use crate::domain::{Answer, Survey, SurveyId, User, ValidationError};
 use crate::protocol::{
-    ExportBody, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, export_csv,
+    ExportBody, IDEMPOTENCY_KEY, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, export_csv,
 };
 use crate::server::auth::AuthError;
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
+use crate::server::store::Recorded;
 
 /// `PUT /api/surveys/<id>/`: the seed client's vote, recorded as a real response.
 pub fn seed_vote(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let survey = cx.store.get_survey(id)?;
     let by = cx.optional_user(req)?;
     let answers = req.json::<SeedVoteRequest>()?.into_answers(&survey)?;
-    record(cx, &survey, by.as_ref(), &answers)?;
+    record(cx, &survey, by.as_ref(), &answers, None)?;
     // The seed answers 201 with the survey, counts updated. Votes committed together share
     // one rebuild of it.
     Ok(Reply::json_bytes(201, survey_json(id, cx)?))
 }
 
-/// `POST /api/surveys/<id>/responses/`.
+/// `POST /api/surveys/<id>/responses/`: 201 with the new response's id, or 200 with the
+/// same id when its client id (body or `Idempotency-Key`) names one already recorded.
 pub fn create(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let survey = cx.store.get_survey(id)?;
     let by = cx.optional_user(req)?;
-    let answers = req.json::<ResponseRequest>()?.into_domain()?;
-    let response = record(cx, &survey, by.as_ref(), &answers)?;
-    Ok(Reply::created(&IdBody { id: response.0 }))
+    let body = req.json::<ResponseRequest>()?;
+    let client_id = body.client_id(req.header(IDEMPOTENCY_KEY))?;
+    let answers = body.into_domain()?;
+    match record(cx, &survey, by.as_ref(), &answers, client_id.as_deref())? {
+        Recorded::New(response) => Ok(Reply::created(&IdBody { id: response.0 })),
+        Recorded::Repeat(response) => Ok(Reply::ok(&IdBody { id: response.0 })),
+    }
 }
 
 fn record(
@@ -35,14 +41,15 @@ fn record(
     survey: &Survey,
     by: Option<&User>,
     answers: &[Answer],
-) -> Result<crate::domain::ResponseId, ApiError> {
+    client_id: Option<&str>,
+) -> Result<Recorded, ApiError> {
     if survey.one_response_per_user && by.is_none() {
         return Err(AuthError::InvalidToken.into());
     }
     Answer::check_all(survey, answers)?;
     Ok(cx
         .store
-        .record_response(survey.id, by.map(|u| u.id), answers)?)
+        .record_response(survey.id, by.map(|u| u.id), answers, client_id)?)
 }
 
 pub fn results(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {

@@ -20,8 +20,29 @@ pub enum StoreError {
     Closed,
     #[error("you have already responded to this survey")]
     AlreadyResponded,
+    /// A response's client id already names a response to another survey.
+    #[error("client_id already names a response to another survey")]
+    ClientIdTaken,
     #[error("database error: {0}")]
     Backend(String),
+}
+
+/// What `record_response` did with a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Stored and counted now.
+    New(ResponseId),
+    /// Its client id names a response already stored for the same survey: that one's id;
+    /// nothing was stored or counted again.
+    Repeat(ResponseId),
+}
+
+impl Recorded {
+    pub fn id(self) -> ResponseId {
+        match self {
+            Recorded::New(id) | Recorded::Repeat(id) => id,
+        }
+    }
 }
 
 /// A page request: 1-based page number and page size.
@@ -58,12 +79,19 @@ pub trait Store: Send + Sync {
     /// Records one response atomically, counts included. `NotFound`, `Closed`, or
     /// `AlreadyResponded` when the survey takes one response per user and `by` has one.
     /// The answers must have been checked against the survey (`Answer::check_all`).
+    ///
+    /// `client_id` (already validated) names the response, so a resend is recognised: when a
+    /// response to `survey` already has it, that one is `Repeat`ed and nothing is checked,
+    /// stored or counted, even if the survey has closed since or takes one response per
+    /// user. Exactly one of any number of concurrent calls with the same id is `New`.
+    /// `ClientIdTaken` when the id names a response to another survey.
     fn record_response(
         &self,
         survey: SurveyId,
         by: Option<UserId>,
         answers: &[Answer],
-    ) -> Result<ResponseId, StoreError>;
+        client_id: Option<&str>,
+    ) -> Result<Recorded, StoreError>;
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError>;
     fn list_responses(&self, id: SurveyId) -> Result<Vec<ResponseRecord>, StoreError>;
     /// Closing twice is fine. `NotFound` if absent.

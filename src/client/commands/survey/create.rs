@@ -1,8 +1,9 @@
 //! `canvass survey create`: a survey from a JSON file (or stdin) for scripts, or from a wizard
-//! at a terminal. Either way it is checked against the domain rules before anything is sent.
-//! Also home to `JsonInput`, the `FILE | -` reader `survey respond --answers` shares.
+//! at a terminal. Either way it is checked against the domain rules before anything is sent,
+//! or kept, with `--draft`, on this machine. Also home to `JsonInput`, the `FILE | -` reader
+//! `survey respond --answers` shares.
 
-mod wizard;
+pub(super) mod wizard;
 
 use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,10 @@ use crate::client::error::ClientError;
 use crate::client::render::{Output, Tone};
 use crate::client::session;
 use crate::domain::NewSurvey;
-use crate::protocol::{CreateSurveyRequest, QuestionRequest, check_objects};
+use crate::protocol::{CreateSurveyRequest, QuestionRequest, SurveyBody, check_objects};
+
+use super::drafts;
+use wizard::Decision;
 
 pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
@@ -27,21 +31,42 @@ pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
     }
     // Checked before the wizard: nobody should type a whole survey only to learn they are
     // logged out. The token itself is fetched (and refreshed if ageing) just before sending.
-    let session = session::required(cx)?;
-    if session.is_expired() {
-        return Err(session.expired_error());
+    // A draft needs neither a login nor the server.
+    if !args.draft {
+        let session = session::required(cx)?;
+        if session.is_expired() {
+            return Err(session.expired_error());
+        }
     }
-    let survey = match &args.file {
-        Some(path) => read_survey(path)?,
-        None => match wizard::ask(cx, &out)? {
-            Some(survey) => survey,
-            None if out.json => return Ok(()),
-            None => return out.line("Nothing was created."),
-        },
+    let (survey, decision) = match &args.file {
+        Some(path) if args.draft => (read_survey(path)?, Decision::Save),
+        Some(path) => (read_survey(path)?, Decision::Create),
+        None => {
+            let survey = wizard::ask(cx, &out, None)?;
+            let ending = if args.draft {
+                &wizard::SAVE
+            } else {
+                &wizard::CREATE
+            };
+            (survey, wizard::decide(cx, ending)?)
+        }
     };
-    let created = session::authenticated(cx, &out)?.create_survey(&request_for(&survey))?;
+    match decision {
+        Decision::Create => {
+            let created = session::authenticated(cx, &out)?.create_survey(&request_for(&survey))?;
+            print_created(&out, &created)
+        }
+        Decision::Save => drafts::save(&cx.cache()?, &out, None, &survey),
+        Decision::Discard if out.json => Ok(()),
+        Decision::Discard if args.draft => out.line("Nothing was saved."),
+        Decision::Discard => out.line("Nothing was created."),
+    }
+}
+
+/// `Created survey <id>: <name>`, or the survey as the server returned it with `--json`.
+pub(super) fn print_created(out: &Output, created: &SurveyBody) -> Result<(), ClientError> {
     if out.json {
-        return out.json(&created);
+        return out.json(created);
     }
     out.line(&format!(
         "Created survey {}: {}",
@@ -52,7 +77,7 @@ pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
 
 /// The survey in `path` (or stdin for `-`), in the seed's shape or the rich one, with every
 /// domain rule checked: the error names the file and the field.
-fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
+pub(super) fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
     let input = JsonInput::read(path)?;
     // The server's order: an array where an object belongs is refused before serde, which
     // would otherwise read it field by field.
@@ -63,8 +88,8 @@ fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
         .map_err(|e| input.invalid(&e))
 }
 
-/// The body to send: the validated (trimmed) values, in the rich shape.
-fn request_for(survey: &NewSurvey) -> CreateSurveyRequest {
+/// The body to send (or keep as a draft): the validated (trimmed) values, in the rich shape.
+pub(super) fn request_for(survey: &NewSurvey) -> CreateSurveyRequest {
     CreateSurveyRequest {
         name: survey.name.clone(),
         one_response_per_user: survey.one_response_per_user,

@@ -9,7 +9,7 @@ use crate::client::render::{self, Align, Output, Table};
 use crate::client::session;
 use crate::protocol::{SurveyBody, SurveyPage};
 
-use super::show;
+use super::{offline, show};
 
 /// Surveys per request, and per `--page` (the server allows up to 100).
 const PER_PAGE: u64 = 50;
@@ -24,7 +24,12 @@ pub fn run(args: &ListArgs, cx: &Context) -> Result<(), ClientError> {
         cx.anonymous()?
     };
     let Some(number) = args.page else {
-        let surveys = every_page(&api, args.mine)?;
+        // Only the whole list replaces the local copy, and only it is there offline.
+        let surveys = if args.mine {
+            every_page(&api, true)?
+        } else {
+            offline::surveys(cx, &out, || every_page(&api, false))?
+        };
         if out.json {
             return out.json(&surveys);
         }
@@ -54,7 +59,7 @@ pub fn run(args: &ListArgs, cx: &Context) -> Result<(), ClientError> {
 
 /// Every page in turn, until one comes back short. Not a snapshot: a survey created or
 /// deleted meanwhile can shift the pages under the walk.
-fn every_page(api: &ApiClient, mine: bool) -> Result<Vec<SurveyBody>, ClientError> {
+pub(crate) fn every_page(api: &ApiClient, mine: bool) -> Result<Vec<SurveyBody>, ClientError> {
     let mut surveys = Vec::new();
     for number in 1.. {
         let SurveyPage { items, total, .. } = api.surveys(number, PER_PAGE, mine)?;

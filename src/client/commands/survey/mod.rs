@@ -3,11 +3,17 @@
 mod close;
 mod create;
 mod delete;
+mod drafts;
+mod edit_draft;
 mod export;
 mod list;
+mod offline;
+mod publish;
 mod respond;
 mod results;
 mod show;
+
+pub(crate) use list::every_page as every_survey;
 
 use crate::cli::SurveyCommand;
 use crate::client::Context;
@@ -23,5 +29,9 @@ pub fn run(command: SurveyCommand, cx: &Context) -> Result<(), ClientError> {
         SurveyCommand::Export(args) => export::run(&args, cx),
         SurveyCommand::Close(args) => close::run(&args, cx),
         SurveyCommand::Delete(args) => delete::run(&args, cx),
+        SurveyCommand::Drafts(args) => drafts::run(&args, cx),
+        SurveyCommand::EditDraft(args) => edit_draft::run(&args, cx),
+        SurveyCommand::Publish(args) => publish::run(&args, cx),
+        SurveyCommand::DeleteDraft(args) => drafts::delete(&args, cx),
     }
 }

@@ -7,13 +7,15 @@ use std::path::Path;
 
 use crate::cli::RespondArgs;
 use crate::client::Context;
+use crate::client::cache;
 use crate::client::error::ClientError;
-use crate::client::render::Output;
+use crate::client::render::{self, Output};
 use crate::client::session;
 use crate::domain::QuestionKind;
 use crate::protocol::{ResponseRequest, SurveyBody};
 
 use super::create::JsonInput;
+use super::offline;
 use sheet::{AnswerEntries, Given, Sheet};
 
 const WANTED: (&str, &str) = ("the answers", "--answer Q=C or --answers FILE");
@@ -36,7 +38,7 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
     } else {
         cx.anonymous()?
     };
-    let survey = api.survey(id)?;
+    let survey = offline::survey(cx, &api, &out, id)?;
     if survey.one_response_per_user && !logged_in {
         return Err(ClientError::NotLoggedIn {
             server: cx.server.clone(),
@@ -79,12 +81,27 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
             return out.line("Nothing was sent.");
         }
     }
-    let answers = sheet.into_answers();
-    let recorded = api.respond(id, &ResponseRequest { answers })?;
-    out.line(&format!(
-        "Response {} recorded for \"{}\".",
-        recorded.id, survey.name
-    ))
+    // The id goes with the response from the first try, so a retry — or the outbox's later
+    // send — is the same response to the server, never a second one.
+    let request = ResponseRequest {
+        answers: sheet.into_answers(),
+        client_id: Some(cache::new_client_id()),
+    };
+    match api.respond(id, &request) {
+        Ok(recorded) => out.line(&format!(
+            "Response {} recorded for \"{}\".",
+            recorded.id, survey.name
+        )),
+        Err(ClientError::Unreachable { url, reason }) => {
+            cx.cache()?.queue(id, &request, render::now())?;
+            out.warn(&format!("cannot reach {url} ({reason})"));
+            out.line(&format!(
+                "Response to \"{}\" queued on this machine; `canvass sync` sends it.",
+                survey.name
+            ))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `--answer Q=C`, by position; any mistake is a usage error naming the flag as given.

@@ -7,9 +7,11 @@ use crate::client::error::ClientError;
 use crate::client::render::{self, Output, Tone};
 use crate::protocol::SurveyBody;
 
+use super::offline;
+
 pub fn run(args: &SurveyArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
-    let survey = cx.anonymous()?.survey(args.survey.id)?;
+    let survey = offline::survey(cx, &cx.anonymous()?, &out, args.survey.id)?;
     if out.json {
         return out.json(&survey);
     }

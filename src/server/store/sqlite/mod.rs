@@ -13,7 +13,7 @@ mod responses;
 
 use responses::ResponseWriter;
 
-use super::{Page, Store, StoreError};
+use super::{Page, Recorded, Store, StoreError};
 use crate::domain::{
     Answer, Choice, ChoiceId, Email, NewSurvey, Question, QuestionId, QuestionKind, ResponseId,
     ResponseRecord, Results, Survey, SurveyId, SurveyStatus, User, UserId,
@@ -23,6 +23,7 @@ use crate::domain::{
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_surveys_by_creator.sql"),
+    include_str!("migrations/0003_response_client_id.sql"),
 ];
 
 /// How long a writer waits for the database lock before giving up. SQLite has one writer at
@@ -403,8 +404,9 @@ impl Store for SqliteStore {
         survey: SurveyId,
         by: Option<UserId>,
         answers: &[Answer],
-    ) -> Result<ResponseId, StoreError> {
-        self.responses.record(survey, by, answers)
+        client_id: Option<&str>,
+    ) -> Result<Recorded, StoreError> {
+        self.responses.record(survey, by, answers, client_id)
     }
 
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError> {
@@ -586,11 +588,13 @@ mod tests {
             choices: vec![q.choices[1].id],
         }];
         store
-            .record_response(created.id, Some(ann.id), &answer)
+            .record_response(created.id, Some(ann.id), &answer, None)
             .unwrap();
-        store.record_response(created.id, None, &answer).unwrap();
+        store
+            .record_response(created.id, None, &answer, None)
+            .unwrap();
         assert!(matches!(
-            store.record_response(created.id, Some(ann.id), &answer),
+            store.record_response(created.id, Some(ann.id), &answer, None),
             Err(StoreError::AlreadyResponded)
         ));
         let after = store.get_survey(created.id).unwrap();
@@ -599,7 +603,7 @@ mod tests {
         assert_eq!(store.list_responses(created.id).unwrap().len(), 2);
         store.close_survey(created.id).unwrap();
         assert!(matches!(
-            store.record_response(created.id, None, &answer),
+            store.record_response(created.id, None, &answer, None),
             Err(StoreError::Closed)
         ));
         store.delete_survey(created.id).unwrap();
@@ -607,6 +611,50 @@ mod tests {
             store.get_survey(created.id),
             Err(StoreError::NotFound)
         ));
+    }
+
+    #[test]
+    fn a_client_id_records_a_response_once_and_names_it_for_one_survey_only() {
+        let (_dir, store) = store();
+        let ann = store
+            .create_user(&Email::parse("ann@example.com").unwrap(), "h")
+            .unwrap();
+        let once = store.create_survey(ann.id, &survey()).unwrap();
+        let other = store.create_survey(ann.id, &survey()).unwrap();
+        let answer = |survey: &Survey| {
+            let q = &survey.questions[0];
+            [Answer::Choices {
+                question: q.id,
+                choices: vec![q.choices[0].id],
+            }]
+        };
+        let send = |survey: &Survey, client_id| {
+            store.record_response(survey.id, Some(ann.id), &answer(survey), client_id)
+        };
+        let Ok(Recorded::New(first)) = send(&once, Some("a")) else {
+            panic!("the first send is not new");
+        };
+        // One response per user, yet a resend is not a second response.
+        assert_eq!(send(&once, Some("a")).unwrap(), Recorded::Repeat(first));
+        assert!(matches!(
+            send(&once, Some("b")),
+            Err(StoreError::AlreadyResponded)
+        ));
+        assert!(matches!(
+            send(&other, Some("a")),
+            Err(StoreError::ClientIdTaken)
+        ));
+        store.close_survey(once.id).unwrap();
+        assert_eq!(send(&once, Some("a")).unwrap(), Recorded::Repeat(first));
+        assert!(matches!(send(&once, Some("c")), Err(StoreError::Closed)));
+        let after = store.get_survey(once.id).unwrap();
+        assert_eq!(after.responses, 1);
+        assert_eq!(after.questions[0].choices[0].selected, 1);
+        assert_eq!(store.get_survey(other.id).unwrap().responses, 0);
+        // Responses without a client id never collide on it.
+        let unnamed = |s: &Survey| store.record_response(s.id, None, &answer(s), None);
+        assert!(matches!(unnamed(&other), Ok(Recorded::New(_))));
+        assert!(matches!(unnamed(&other), Ok(Recorded::New(_))));
     }
 
     #[test]

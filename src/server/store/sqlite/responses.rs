@@ -4,16 +4,22 @@
 //! pages are appended to the WAL), so under load this multiplies throughput; alone, a
 //! response is a batch of one and waits for nobody. Nobody is answered before the commit,
 //! so a 2xx still means the response survives `kill -9`.
+//!
+//! A response may carry its client's id for it (issue 7: an offline client resends). The
+//! unique index on `responses.client_id` decides which of two sends is the response: the
+//! other is refused inside its savepoint, which is rolled back, and then answered with the
+//! id of the response already stored. Within a batch the later send sees the earlier one,
+//! across batches the committed one, so however many arrive at once, one is counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::is_unique_violation;
 use crate::domain::{Answer, ResponseId, SurveyId, UserId};
-use crate::server::store::StoreError;
+use crate::server::store::{Recorded, StoreError};
 
 /// At most this many responses share a commit, bounding the time the first one waits.
 const MAX_BATCH: usize = 256;
@@ -22,7 +28,8 @@ struct Job {
     survey: SurveyId,
     by: Option<UserId>,
     answers: Vec<Answer>,
-    reply: Sender<Result<ResponseId, StoreError>>,
+    client_id: Option<String>,
+    reply: Sender<Result<Recorded, StoreError>>,
 }
 
 pub(super) struct ResponseWriter {
@@ -47,18 +54,20 @@ impl ResponseWriter {
         })
     }
 
-    /// Records one response and returns once it is committed.
+    /// Records one response and returns once it is committed (`Store::record_response`).
     pub(super) fn record(
         &self,
         survey: SurveyId,
         by: Option<UserId>,
         answers: &[Answer],
-    ) -> Result<ResponseId, StoreError> {
+        client_id: Option<&str>,
+    ) -> Result<Recorded, StoreError> {
         let (reply, answer) = channel();
         let job = Job {
             survey,
             by,
             answers: answers.to_vec(),
+            client_id: client_id.map(ToOwned::to_owned),
             reply,
         };
         let stopped = || StoreError::Backend("the response writer has stopped".into());
@@ -105,12 +114,12 @@ fn write_batches(
 }
 
 /// One transaction for the batch, one savepoint per response, so a refused response (closed
-/// survey, second response) leaves the others in. The transaction statements are prepared
-/// once and reused: rusqlite's `Transaction`/`Savepoint` parse theirs on every call.
+/// survey, second response, a resend) leaves the others in. The transaction statements are
+/// prepared once and reused: rusqlite's `Transaction`/`Savepoint` parse theirs on every call.
 fn write_batch(
     conn: &Connection,
     batch: &[Job],
-) -> Result<Vec<Result<ResponseId, StoreError>>, StoreError> {
+) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
     let run = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)?.execute([])?;
         Ok(())
@@ -120,9 +129,10 @@ fn write_batch(
     let mut results = Vec::with_capacity(batch.len());
     let written = batch.iter().try_for_each(|job| {
         run("SAVEPOINT response")?;
-        let result = insert_response(conn, job);
+        let mut result = insert_response(conn, job).map(Recorded::New);
         if result.is_err() {
             run("ROLLBACK TO response")?;
+            result = settle(conn, job, result);
         }
         run("RELEASE response")?;
         results.push(result);
@@ -138,6 +148,36 @@ fn write_batch(
     }
 }
 
+/// A refused response whose client id is already taken was not refused but sent before:
+/// the answer is the stored response's id (`Repeat`), or `ClientIdTaken` when that one
+/// answers another survey. Any other refusal stands.
+fn settle(
+    conn: &Connection,
+    job: &Job,
+    refused: Result<Recorded, StoreError>,
+) -> Result<Recorded, StoreError> {
+    let Some(client_id) = &job.client_id else {
+        return refused;
+    };
+    if !matches!(
+        refused,
+        Err(StoreError::AlreadyResponded | StoreError::Closed)
+    ) {
+        return refused;
+    }
+    let earlier: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT id, survey_id FROM responses WHERE client_id = ?1")?
+        .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match earlier {
+        None => refused,
+        Some((id, survey)) if survey == job.survey.0 => Ok(Recorded::Repeat(ResponseId(id))),
+        Some(_) => Err(StoreError::ClientIdTaken),
+    }
+}
+
+/// Writes the response and counts it. `Closed`, or `AlreadyResponded` when a unique index
+/// refuses it (a second response where one per user, or a client id already taken).
 fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreError> {
     let (closed, exclusive): (bool, bool) = conn
         .prepare_cached(
@@ -150,11 +190,16 @@ fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreErro
     let respondent = job.by.map(|u| u.0);
     let response: i64 = conn
         .prepare_cached(
-            "INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id)
-             VALUES (?1, ?2, ?3) RETURNING id",
+            "INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id, client_id)
+             VALUES (?1, ?2, ?3, ?4) RETURNING id",
         )?
         .query_row(
-            params![job.survey.0, respondent, respondent.filter(|_| exclusive)],
+            params![
+                job.survey.0,
+                respondent,
+                respondent.filter(|_| exclusive),
+                job.client_id
+            ],
             |r| r.get(0),
         )
         .map_err(|e| {

@@ -1,10 +1,11 @@
-//! The `survey create` wizard: a person builds the survey question by question at a terminal,
-//! sees all of it, and says whether to create it.
+//! The survey wizard: a person builds a survey question by question at a terminal (or reworks
+//! a draft, its values offered as they stand), sees all of it, and says what becomes of it.
 
 use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{Output, Tone};
 use crate::domain::{NewQuestion, NewSurvey, QuestionKind};
+use crate::protocol::{CreateSurveyRequest, QuestionRequest};
 
 /// What every prompt here names when there is no terminal.
 const WANTED: (&str, &str) = ("the survey", "--file");
@@ -19,37 +20,153 @@ const KINDS: [QuestionKind; 3] = [
 /// A choice question with one choice is no question; the server allows it, the wizard nudges.
 const MIN_CHOICES: usize = 2;
 
-/// The survey the person built, or `None` when they decline to create it.
-pub fn ask(cx: &Context, out: &Output) -> Result<Option<NewSurvey>, ClientError> {
-    let name = ask_text(cx, "Survey name")?;
+/// What becomes of the survey once it is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Create,
+    Save,
+    Discard,
+}
+
+/// The wizard's last question and its answers, the first the default.
+pub struct Ending {
+    prompt: &'static str,
+    options: &'static [(Decision, &'static str)],
+}
+
+/// `survey create`. The prompt keeps the yes/no question's words: Enter still creates.
+pub const CREATE: Ending = Ending {
+    prompt: "Create this survey?",
+    options: &[
+        (Decision::Create, "Create it on the server"),
+        (Decision::Save, "Save it as a draft"),
+        (Decision::Discard, "Discard it"),
+    ],
+};
+
+/// `survey create --draft`: the server is not even asked about.
+pub const SAVE: Ending = Ending {
+    prompt: "Save this survey as a draft?",
+    options: &[
+        (Decision::Save, "Save the draft"),
+        (Decision::Discard, "Discard it"),
+    ],
+};
+
+/// `survey edit-draft`: discarding drops the changes, never the draft.
+pub const EDIT: Ending = Ending {
+    prompt: "Save this draft?",
+    options: &[
+        (Decision::Save, "Save the draft"),
+        (Decision::Create, "Create it on the server"),
+        (Decision::Discard, "Discard the changes"),
+    ],
+};
+
+/// The survey the person built, checked and shown back to them; `start` (a draft) offers its
+/// values as defaults. Its `one_response_per_user`, which the wizard does not ask, is kept.
+pub fn ask(
+    cx: &Context,
+    out: &Output,
+    start: Option<&CreateSurveyRequest>,
+) -> Result<NewSurvey, ClientError> {
+    let name = ask_text(cx, "Survey name", start.map_or("", |s| s.name.as_str()))?;
     let mut questions = Vec::new();
-    loop {
-        questions.push(ask_question(cx, out, questions.len() + 1)?);
-        if !cx.prompt.confirm("Add another question?", true, WANTED)? {
-            break;
+    for (i, existing) in start.map_or(&[][..], |s| &s.questions).iter().enumerate() {
+        let existing = as_drafted(existing);
+        let prompt = format!(
+            "Question {}: {} ({})",
+            i + 1,
+            existing.text,
+            kind_label(existing.kind)
+        );
+        let labels = ["Keep it", "Edit it", "Remove it"].map(String::from);
+        match cx.prompt.select(&prompt, &labels, WANTED)? {
+            0 => questions.push(existing),
+            1 => questions.push(ask_question(cx, out, questions.len() + 1, Some(&existing))?),
+            _ => {}
         }
     }
+    // A new survey usually has several questions; a draft being touched up usually has all.
+    let more_by_default = start.is_none();
+    while questions.is_empty()
+        || cx
+            .prompt
+            .confirm("Add another question?", more_by_default, WANTED)?
+    {
+        questions.push(ask_question(cx, out, questions.len() + 1, None)?);
+    }
     // The prompts refuse empty values; what is left (a name too long, say) is named here.
-    let survey = NewSurvey::new(&name, false, questions)
+    let one_response_per_user = start.is_some_and(|s| s.one_response_per_user);
+    let survey = NewSurvey::new(&name, one_response_per_user, questions)
         .map_err(|e| ClientError::Usage(format!("the survey cannot be created: {e}")))?;
-    // The summary is for the person; with --json stdout is kept for the created survey.
+    // The summary is for the person; with --json stdout is kept for the result.
     if !out.json {
         show(out, &survey)?;
     }
-    Ok(cx
-        .prompt
-        .confirm("Create this survey?", true, WANTED)?
-        .then_some(survey))
+    Ok(survey)
 }
 
-fn ask_question(cx: &Context, out: &Output, number: usize) -> Result<NewQuestion, ClientError> {
+/// The person's answer to `ending`'s question.
+pub fn decide(cx: &Context, ending: &Ending) -> Result<Decision, ClientError> {
+    let labels: Vec<String> = ending
+        .options
+        .iter()
+        .map(|&(_, label)| label.to_owned())
+        .collect();
+    let picked = cx.prompt.select(ending.prompt, &labels, WANTED)?;
+    Ok(ending.options[picked].0)
+}
+
+/// A drafted question as the wizard offers it. Not checked: a draft that no longer passes
+/// the rules is repaired here, and the finished survey is checked as a whole.
+fn as_drafted(question: &QuestionRequest) -> NewQuestion {
+    let kind = question
+        .kind
+        .as_deref()
+        .and_then(|kind| kind.parse().ok())
+        .unwrap_or(QuestionKind::Single);
+    NewQuestion {
+        text: question
+            .text
+            .clone()
+            .or_else(|| question.question.clone())
+            .unwrap_or_default(),
+        kind,
+        required: question.required.unwrap_or(true),
+        choices: question.choices.clone(),
+    }
+}
+
+/// A new question, or `existing` reworked with its values offered as they stand.
+fn ask_question(
+    cx: &Context,
+    out: &Output,
+    number: usize,
+    existing: Option<&NewQuestion>,
+) -> Result<NewQuestion, ClientError> {
     let labels: Vec<String> = KINDS.iter().map(|&k| kind_label(k).to_owned()).collect();
-    let kind = KINDS[cx
-        .prompt
-        .select(&format!("Question {number}: kind"), &labels, WANTED)?];
-    let text = ask_text(cx, &format!("Question {number}: text"))?;
+    let current = existing.and_then(|q| KINDS.iter().position(|&k| k == q.kind));
+    let kind = KINDS[cx.prompt.select_from(
+        &format!("Question {number}: kind"),
+        &labels,
+        current.unwrap_or(0),
+        WANTED,
+    )?];
+    let text = ask_text(
+        cx,
+        &format!("Question {number}: text"),
+        existing.map_or("", |q| q.text.as_str()),
+    )?;
     let mut choices = Vec::new();
     if kind.has_choices() {
+        for choice in existing.map_or(&[][..], |q| &q.choices) {
+            let prompt = format!("  Choice {} (clear it to remove it)", choices.len() + 1);
+            let choice = cx.prompt.edit_text(&prompt, choice, true, WANTED)?;
+            if !choice.trim().is_empty() {
+                choices.push(choice.trim().to_owned());
+            }
+        }
         loop {
             let prompt = format!("  Choice {} (an empty line ends)", choices.len() + 1);
             let choice = cx.prompt.text(&prompt, true, WANTED)?;
@@ -66,7 +183,8 @@ fn ask_question(cx: &Context, out: &Output, number: usize) -> Result<NewQuestion
             }
         }
     }
-    let required = cx.prompt.confirm("Required?", true, WANTED)?;
+    let required = existing.is_none_or(|q| q.required);
+    let required = cx.prompt.confirm("Required?", required, WANTED)?;
     Ok(NewQuestion {
         text,
         kind,
@@ -75,10 +193,14 @@ fn ask_question(cx: &Context, out: &Output, number: usize) -> Result<NewQuestion
     })
 }
 
-/// A line that is not blank, asked again until it is.
-fn ask_text(cx: &Context, prompt: &str) -> Result<String, ClientError> {
+/// A line that is not blank, asked again until it is; `initial` is there to edit.
+fn ask_text(cx: &Context, prompt: &str, initial: &str) -> Result<String, ClientError> {
     loop {
-        let text = cx.prompt.text(prompt, false, WANTED)?;
+        let text = if initial.is_empty() {
+            cx.prompt.text(prompt, false, WANTED)?
+        } else {
+            cx.prompt.edit_text(prompt, initial, false, WANTED)?
+        };
         if !text.trim().is_empty() {
             return Ok(text.trim().to_owned());
         }

@@ -12,7 +12,8 @@ Exit codes:
   1  error (the server refused the request, or a local failure)
   2  usage (a bad flag, or a value that must be given as a flag when stdin is not a terminal)
   3  not logged in, session expired, or token rejected by the server
-  4  server unreachable or failing (connection refused, timeout, 5xx)";
+  4  server unreachable or failing (connection refused, timeout, 5xx)
+  130  interrupted at a prompt (Ctrl-C)";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,6 +1,7 @@
 //! Prompts met the way a person meets them: in a real pseudo-terminal.
 
 use crate::harness::cli::Machine;
+use crate::harness::pty::Key;
 use crate::harness::server::{PASSWORD, TestServer};
 
 #[test]
@@ -50,4 +51,21 @@ fn login_at_a_terminal_prompts_for_what_the_flags_leave_out() {
     pty.send_line("wrong");
     pty.expect("error: Invalid credentials");
     pty.expect_exit(1);
+}
+
+#[test]
+fn ctrl_c_in_a_list_prompt_exits_130_with_the_cursor_back() {
+    let server = TestServer::start();
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let mut pty = ann.cli().args(["survey", "create"]).pty();
+    pty.expect("Survey name");
+    pty.send_line("Lunch");
+    pty.expect("Question 1: kind");
+    pty.send_key(Key::Char('\x03'));
+    let rest = pty.expect_exit(130);
+    assert!(
+        rest.contains("\x1b[?25h"),
+        "the cursor stays hidden: {rest:?}"
+    );
+    assert!(!rest.contains("backtrace"), "{rest}");
 }

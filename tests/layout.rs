@@ -10,7 +10,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("rusqlite", &["server/store/sqlite/", "client/cache.rs"]),
     ("argon2", &["server/password.rs"]),
     ("jsonwebtoken", &["server/token.rs"]),
-    ("signal_hook", &["server/mod.rs"]),
+    ("signal_hook", &["server/mod.rs", "client/prompt.rs"]),
     ("thread_priority", &["server/http.rs"]),
     ("reqwest", &["client/api.rs"]),
     ("keyring", &["client/credentials/keyring.rs"]),

@@ -1,7 +1,7 @@
 //! Every question the client asks a person (dialoguer, on stderr so `--json` stays clean).
 //! Without a terminal nothing is asked: the command fails at once, naming the flag to pass.
 
-use std::io::{self, IsTerminal as _};
+use std::io::{self, IsTerminal as _, Write as _};
 
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
@@ -17,6 +17,9 @@ impl Prompter {
     /// Prompts only when a person can answer: stdin and stderr are both terminals.
     pub fn detect() -> Prompter {
         let interactive = io::stdin().is_terminal() && io::stderr().is_terminal();
+        if interactive {
+            exit_cleanly_on_ctrl_c();
+        }
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let theme: Box<dyn Theme> = if no_color {
             dialoguer::console::set_colors_enabled_stderr(false);
@@ -136,11 +139,33 @@ impl Prompter {
     }
 }
 
+/// Ctrl-C in a list prompt arrives as a key (the terminal is raw there, so no SIGINT): it
+/// ends the command with exit 130, and the cursor the list hid is shown again. In a line
+/// prompt the terminal sends SIGINT as usual.
 fn interrupted(error: dialoguer::Error) -> ClientError {
     let dialoguer::Error::IO(error) = error;
     if error.kind() == io::ErrorKind::Interrupted {
+        let _ = dialoguer::console::Term::stderr().show_cursor();
         ClientError::Interrupted
     } else {
         ClientError::Stdin(error)
     }
+}
+
+/// Ctrl-C at a prompt raises SIGINT (console restores the terminal mode first). Dying of it
+/// would leave the cursor a list prompt hid; this shows it again and exits 130, the status a
+/// shell reports for an interrupt. If the handler cannot be installed, SIGINT keeps its
+/// default and kills the process as before.
+fn exit_cleanly_on_ctrl_c() {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = dialoguer::console::Term::stderr().show_cursor();
+            let _ = writeln!(io::stderr());
+            #[expect(clippy::exit, reason = "the prompt blocks the main thread in a read")]
+            std::process::exit(130);
+        }
+    });
 }

@@ -132,7 +132,8 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The token, or - to read it from stdin [default: the stored session token]
+    /// The token, or - to read it from stdin (which, unlike an argument, other users
+    /// cannot see in `ps`) [default: the session token]
     pub token: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,

@@ -489,3 +489,22 @@ fn the_kernel_keyring_keeps_the_token_across_processes_and_no_file_is_written() 
         .stdout_contains("gone from OS keyring (kernel keyutils)");
     keyring(ann.cli()).args(["whoami"]).run().code(3);
 }
+
+#[test]
+fn a_short_password_is_accepted_with_a_warning() {
+    let server = TestServer::start();
+    Machine::new(&server)
+        .cli()
+        .args(["register", "--email", "ann@example.com", "--password-stdin"])
+        .stdin("hunter2\n")
+        .run()
+        .success()
+        .stderr_contains("warning: a password of 7 characters is easy to guess");
+    Machine::new(&server)
+        .cli()
+        .args(["register", "--email", "bob@example.com", "--password-stdin"])
+        .stdin(format!("{PASSWORD}\n"))
+        .run()
+        .success()
+        .stderr_lacks("easy to guess");
+}

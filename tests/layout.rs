@@ -24,6 +24,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("dialoguer", &["client/prompt.rs"]),
     ("toml", &["client/config.rs"]),
     ("jiff", &["client/render.rs"]),
+    ("unicode_width", &["client/render/table.rs"]),
     ("base64", &["client/jwt.rs"]),
     ("clap_mangen", &["generate.rs"]),
     // `cli.rs` names the Shell value type; the scripts are written in generate.rs.

@@ -4,7 +4,7 @@
 
 use std::iter;
 
-use super::table::{chars, fit};
+use super::table::{fit, width_of};
 use super::{Output, Tone, printable};
 
 const FULL: char = '█';
@@ -51,7 +51,7 @@ impl Chart {
         let label_width = self
             .rows
             .iter()
-            .map(|(label, _)| chars(label))
+            .map(|(label, _)| width_of(label))
             .max()
             .unwrap_or(0)
             .min((width / LABEL_SHARE).max(MIN_LABEL));
@@ -62,7 +62,7 @@ impl Chart {
             .zip(&percents)
             .map(|((label, count), percent)| {
                 let label = fit(label, label_width);
-                let pad: String = iter::repeat_n(' ', label_width - chars(&label)).collect();
+                let pad: String = iter::repeat_n(' ', label_width - width_of(&label)).collect();
                 let bar = bar(*count, max, cells);
                 let bar = if bar.is_empty() {
                     bar
@@ -159,7 +159,7 @@ mod tests {
         chart.row(&"Ünïcödé ".repeat(20), 2);
         chart.row("No", 1);
         let lines = chart.render(&PLAIN, 60);
-        assert!(lines.iter().all(|line| chars(line) <= 60), "{lines:#?}");
+        assert!(lines.iter().all(|line| width_of(line) <= 60), "{lines:#?}");
         assert!(
             lines[0].starts_with("Ünïcödé Ünïcödé Ünï…  2"),
             "{lines:#?}"

@@ -4,6 +4,8 @@
 
 use std::iter;
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use super::{Output, Tone, printable};
 
 /// How a column lines up: numbers to the right, text to the left.
@@ -64,7 +66,7 @@ impl Table {
                 line.push_str(GAP);
             }
             let text = fit(cell, width);
-            let pad = iter::repeat_n(' ', width.saturating_sub(chars(&text)));
+            let pad = iter::repeat_n(' ', width.saturating_sub(width_of(&text)));
             match align {
                 Align::Left => {
                     line.push_str(&text);
@@ -91,8 +93,8 @@ impl Table {
             .map(|(i, (header, _))| {
                 self.rows
                     .iter()
-                    .map(|row| chars(&row[i]))
-                    .chain(iter::once(chars(header)))
+                    .map(|row| width_of(&row[i]))
+                    .chain(iter::once(width_of(header)))
                     .max()
                     .unwrap_or(0)
             })
@@ -104,7 +106,7 @@ impl Table {
             .map(|i| natural[i])
             .max()
             .unwrap_or(0);
-        let hard_floor = |i: usize| natural[i].min(chars(self.columns[i].0).max(MIN_TEXT));
+        let hard_floor = |i: usize| natural[i].min(width_of(self.columns[i].0).max(MIN_TEXT));
         let short_whole = |i: usize| {
             if natural[i] <= SHORT {
                 natural[i]
@@ -136,19 +138,30 @@ impl Table {
     }
 }
 
-pub(super) fn chars(text: &str) -> usize {
-    text.chars().count()
+/// The terminal cells `text` takes: a CJK character or an emoji takes two, a combining
+/// accent none — counting `char`s would push such rows out of line.
+pub(super) fn width_of(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
 }
 
-/// `text` in at most `width` characters, cut short with `…` when longer.
+/// `text` in at most `width` cells, cut short with `…` when longer.
 pub(super) fn fit(text: &str, width: usize) -> String {
-    if chars(text) <= width {
+    if width_of(text) <= width {
         return text.to_owned();
     }
     let Some(keep) = width.checked_sub(1) else {
         return String::new();
     };
-    let mut cut: String = text.chars().take(keep).collect();
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > keep {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
     cut.truncate(cut.trim_end().len());
     cut.push('…');
     cut
@@ -157,6 +170,13 @@ pub(super) fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_characters_take_two_cells_and_are_cut_by_cells() {
+        assert_eq!(width_of("☕ tea"), 6);
+        assert_eq!(width_of("寿司"), 4);
+        assert_eq!(fit("寿司と天ぷら", 6), "寿司…");
+    }
 
     const PLAIN: Output = Output {
         json: false,
@@ -197,18 +217,18 @@ mod tests {
         let name = "Crème brûlée über alles — 日本語のアンケートです";
         let lines = table(&[["1", name, "zoë@example.com"]]).render(&PLAIN, 40);
         let row = &lines[1];
-        assert_eq!(chars(row), 40, "{row:?}");
+        assert_eq!(width_of(row), 40, "{row:?}");
         assert!(row.len() > 40, "the row has multibyte characters: {row:?}");
         assert!(row.contains("Crème brûlée über…"), "{row:?}");
         assert!(row.ends_with("zoë@example.com"), "{row:?}");
-        assert!(lines.iter().all(|line| chars(line) <= 40), "{lines:#?}");
+        assert!(lines.iter().all(|line| width_of(line) <= 40), "{lines:#?}");
     }
 
     #[test]
     fn the_widest_text_column_gives_way_first() {
         let lines = table(&[["1", &"x".repeat(80), "bob@example.com"]]).render(&PLAIN, 50);
         assert!(lines[1].ends_with("  bob@example.com"), "{lines:#?}");
-        assert_eq!(chars(&lines[1]), 50, "{lines:#?}");
+        assert_eq!(width_of(&lines[1]), 50, "{lines:#?}");
     }
 
     #[test]
@@ -236,8 +256,9 @@ mod tests {
 
     #[test]
     fn fit_keeps_what_fits_and_cuts_the_rest() {
-        assert_eq!(fit("日本語", 3), "日本語");
-        assert_eq!(fit("日本語", 2), "日…");
+        assert_eq!(fit("日本語", 6), "日本語");
+        assert_eq!(fit("日本語", 3), "日…");
+        assert_eq!(fit("日本語", 2), "…");
         assert_eq!(fit("ab cd", 4), "ab…");
         assert_eq!(fit("abc", 1), "…");
         assert_eq!(fit("abc", 0), "");

@@ -120,8 +120,8 @@ impl Cache {
 
     /// Replaces the whole list with a complete one from the server: surveys deleted there
     /// disappear here too.
-    pub fn keep_all_surveys(&mut self, surveys: &[SurveyBody], now: i64) -> Result<(), CacheError> {
-        let tx = self.db.transaction()?;
+    pub fn keep_all_surveys(&self, surveys: &[SurveyBody], now: i64) -> Result<(), CacheError> {
+        let tx = self.db.unchecked_transaction()?;
         tx.execute("DELETE FROM surveys", [])?;
         for survey in surveys {
             tx.execute(
@@ -271,10 +271,22 @@ impl Cache {
     }
 
     pub fn drafts(&self) -> Result<Vec<Draft>, CacheError> {
+        self.select_drafts("ORDER BY id", [])
+    }
+
+    pub fn draft(&self, id: i64) -> Result<Option<Draft>, CacheError> {
+        Ok(self.select_drafts("WHERE id = ?1", [id])?.pop())
+    }
+
+    fn select_drafts<P: rusqlite::Params>(
+        &self,
+        clause: &str,
+        params: P,
+    ) -> Result<Vec<Draft>, CacheError> {
         let mut statement = self
             .db
-            .prepare("SELECT id, body, updated_at FROM drafts ORDER BY id")?;
-        let rows = statement.query_map([], |row| {
+            .prepare(&format!("SELECT id, body, updated_at FROM drafts {clause}"))?;
+        let rows = statement.query_map(params, |row| {
             Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?))
         })?;
         let mut drafts = Vec::new();
@@ -287,10 +299,6 @@ impl Cache {
             });
         }
         Ok(drafts)
-    }
-
-    pub fn draft(&self, id: i64) -> Result<Option<Draft>, CacheError> {
-        Ok(self.drafts()?.into_iter().find(|draft| draft.id == id))
     }
 
     /// Returns whether there was such a draft.

@@ -14,6 +14,8 @@ mod session;
 
 pub use error::ClientError;
 
+use std::cell::OnceCell;
+
 use crate::cli::{ClientCommand, GlobalArgs, TokenCommand};
 use api::ApiClient;
 use config::{Config, DEFAULT_SERVER, Dirs};
@@ -28,6 +30,7 @@ pub struct Context {
     pub config: Config,
     pub credentials: CredentialStore,
     pub prompt: Prompter,
+    cache: OnceCell<cache::Cache>,
 }
 
 impl Context {
@@ -51,15 +54,18 @@ impl Context {
             dirs,
             config,
             prompt: Prompter::detect(),
+            cache: OnceCell::new(),
         })
     }
 
-    /// This server's local database: cached surveys, drafts, the outbox.
-    pub fn cache(&self) -> Result<cache::Cache, ClientError> {
-        Ok(cache::Cache::open(
-            &self.dirs.data.join("servers"),
-            &self.server,
-        )?)
+    /// This server's local database (cached surveys, drafts, the outbox), opened on first
+    /// use and then kept for the rest of the command.
+    pub fn cache(&self) -> Result<&cache::Cache, ClientError> {
+        if let Some(cache) = self.cache.get() {
+            return Ok(cache);
+        }
+        let opened = cache::Cache::open(&self.dirs.data.join("servers"), &self.server)?;
+        Ok(self.cache.get_or_init(|| opened))
     }
 
     /// A client that sends no token.

@@ -108,7 +108,22 @@ pub fn required(cx: &Context) -> Result<Session, ClientError> {
 /// A client carrying a token the server should accept: an expired one stops here without a
 /// request, and one in the last third of its life is swapped for a fresh one first.
 pub fn authenticated(cx: &Context, out: &Output) -> Result<ApiClient, ClientError> {
-    let session = required(cx)?;
+    authenticate(cx, out, &required(cx)?)
+}
+
+/// A client with the session's token when there is a session, anonymous otherwise; the flag
+/// says which. For requests a token improves but does not need (responding, syncing).
+pub fn authenticated_if_logged_in(
+    cx: &Context,
+    out: &Output,
+) -> Result<(ApiClient, bool), ClientError> {
+    match current(cx)? {
+        Some(session) => Ok((authenticate(cx, out, &session)?, true)),
+        None => Ok((cx.anonymous()?, false)),
+    }
+}
+
+fn authenticate(cx: &Context, out: &Output, session: &Session) -> Result<ApiClient, ClientError> {
     if session.is_expired() {
         return Err(session.expired_error());
     }

@@ -43,12 +43,8 @@ struct Refused {
 
 pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.json);
-    let mut cache = cx.cache()?;
-    let api = if session::current(cx)?.is_some() {
-        session::authenticated(cx, &out)?
-    } else {
-        cx.anonymous()?
-    };
+    let cache = cx.cache()?;
+    let (api, _) = session::authenticated_if_logged_in(cx, &out)?;
     let mut report = Report {
         sent: Vec::new(),
         refused: Vec::new(),

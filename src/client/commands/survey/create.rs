@@ -56,7 +56,7 @@ pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
             let created = session::authenticated(cx, &out)?.create_survey(&request_for(&survey))?;
             print_created(&out, &created)
         }
-        Decision::Save => drafts::save(&cx.cache()?, &out, None, &survey),
+        Decision::Save => drafts::save(cx.cache()?, &out, None, &survey),
         Decision::Discard if out.json => Ok(()),
         Decision::Discard if args.draft => out.line("Nothing was saved."),
         Decision::Discard => out.line("Nothing was created."),

@@ -13,10 +13,10 @@ use wizard::Decision;
 pub fn run(args: &EditDraftArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(false);
     let cache = cx.cache()?;
-    let draft = drafts::find(&cache, args.draft)?;
+    let draft = drafts::find(cache, args.draft)?;
     if let Some(path) = &args.file {
         let survey = create::read_survey(path)?;
-        return drafts::save(&cache, &out, Some(draft.id), &survey);
+        return drafts::save(cache, &out, Some(draft.id), &survey);
     }
     if !cx.prompt.is_interactive() {
         return Err(ClientError::NeedsFlag {
@@ -26,12 +26,12 @@ pub fn run(args: &EditDraftArgs, cx: &Context) -> Result<(), ClientError> {
     }
     let survey = wizard::ask(cx, &out, Some(&draft.survey))?;
     match wizard::decide(cx, &wizard::EDIT)? {
-        Decision::Save => drafts::save(&cache, &out, Some(draft.id), &survey),
+        Decision::Save => drafts::save(cache, &out, Some(draft.id), &survey),
         Decision::Create => {
             // Kept first, so a refusal or a dead server loses none of the editing.
             let request = request_for(&survey);
-            let id = drafts::store(&cache, Some(draft.id), &request)?;
-            publish::send(cx, &out, &cache, id, &request)
+            let id = drafts::store(cache, Some(draft.id), &request)?;
+            publish::send(cx, &out, cache, id, &request)
         }
         Decision::Discard => out.line(&format!("Draft {} is unchanged.", draft.id)),
     }

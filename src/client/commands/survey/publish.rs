@@ -14,8 +14,8 @@ use super::{create, drafts};
 pub fn run(args: &PublishArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
     let cache = cx.cache()?;
-    let draft = drafts::find(&cache, args.draft)?;
-    send(cx, &out, &cache, draft.id, &draft.survey)
+    let draft = drafts::find(cache, args.draft)?;
+    send(cx, &out, cache, draft.id, &draft.survey)
 }
 
 /// Creates `survey` on the server, prints it as `create` does, then deletes draft `id`.

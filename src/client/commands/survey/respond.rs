@@ -32,12 +32,7 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
     }
     // The token goes along whenever there is a session: a one-per-user survey needs it, and
     // the owner's export shows who answered.
-    let logged_in = session::current(cx)?.is_some();
-    let api = if logged_in {
-        session::authenticated(cx, &out)?
-    } else {
-        cx.anonymous()?
-    };
+    let (api, logged_in) = session::authenticated_if_logged_in(cx, &out)?;
     let survey = offline::survey(cx, &api, &out, id)?;
     if survey.one_response_per_user && !logged_in {
         return Err(ClientError::NotLoggedIn {

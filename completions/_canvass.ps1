@@ -26,7 +26,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
@@ -41,7 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;serve' {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address to listen on; port 0 picks a free port')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database file [default: the user data dir''s canvass/canvass.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Where the data lives: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB for PostgreSQL, which several `serve` replicas can share (they then need CANVASS_SECRET) [default: the user data dir''s canvass/canvass.db]')
             [CompletionResult]::new('--token-ttl', '--token-ttl', [CompletionResultType]::ParameterName, 'How long issued tokens stay valid, e.g. 90s, 30m, 12h')
             [CompletionResult]::new('--origins', '--origins', [CompletionResultType]::ParameterName, 'Allowed CORS origins, comma separated, or * for any')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Request worker threads [default: 4 per core]')
@@ -50,6 +51,33 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;admin' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;admin;copy-db' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;admin;help' {
+            [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;admin;help;copy-db' {
+            break
+        }
+        'canvass;admin;help;help' {
             break
         }
         'canvass;register' {
@@ -306,7 +334,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help' {
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
@@ -320,6 +349,13 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;serve' {
+            break
+        }
+        'canvass;help;admin' {
+            [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            break
+        }
+        'canvass;help;admin;copy-db' {
             break
         }
         'canvass;help;register' {

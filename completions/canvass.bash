@@ -16,6 +16,9 @@ _canvass() {
             ",$1")
                 cmd="canvass"
                 ;;
+            canvass,admin)
+                cmd="canvass__subcmd__admin"
+                ;;
             canvass,completions)
                 cmd="canvass__subcmd__completions"
                 ;;
@@ -49,6 +52,21 @@ _canvass() {
             canvass,whoami)
                 cmd="canvass__subcmd__whoami"
                 ;;
+            canvass__subcmd__admin,copy-db)
+                cmd="canvass__subcmd__admin__subcmd__copy__subcmd__db"
+                ;;
+            canvass__subcmd__admin,help)
+                cmd="canvass__subcmd__admin__subcmd__help"
+                ;;
+            canvass__subcmd__admin__subcmd__help,copy-db)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__copy__subcmd__db"
+                ;;
+            canvass__subcmd__admin__subcmd__help,help)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__help"
+                ;;
+            canvass__subcmd__help,admin)
+                cmd="canvass__subcmd__help__subcmd__admin"
+                ;;
             canvass__subcmd__help,completions)
                 cmd="canvass__subcmd__help__subcmd__completions"
                 ;;
@@ -81,6 +99,9 @@ _canvass() {
                 ;;
             canvass__subcmd__help,whoami)
                 cmd="canvass__subcmd__help__subcmd__whoami"
+                ;;
+            canvass__subcmd__help__subcmd__admin,copy-db)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db"
                 ;;
             canvass__subcmd__help__subcmd__survey,close)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__close"
@@ -227,7 +248,7 @@ _canvass() {
 
     case "${cmd}" in
         canvass)
-            opts="-h -V --server --help --version serve register login logout whoami status token survey sync completions help"
+            opts="-h -V --server --help --version serve admin register login logout whoami status token survey sync completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +258,92 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin)
+            opts="-h --server --help copy-db help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__copy__subcmd__db)
+            opts="-h --from --to --server --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help)
+            opts="copy-db help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__copy__subcmd__db)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -263,8 +370,36 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help)
-            opts="serve register login logout whoami status token survey sync completions help"
+            opts="serve admin register login logout whoami status token survey sync completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin)
+            opts="copy-db"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -23,7 +23,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
+            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL'
             cand register 'Create an account on the server, then log in'
             cand login 'Log in and keep the session token in the OS keyring'
             cand logout 'Forget this server''s session token'
@@ -37,7 +38,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;serve'= {
             cand --addr 'Address to listen on; port 0 picks a free port'
-            cand --db 'SQLite database file [default: the user data dir''s canvass/canvass.db]'
+            cand --db 'Where the data lives: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB for PostgreSQL, which several `serve` replicas can share (they then need CANVASS_SECRET) [default: the user data dir''s canvass/canvass.db]'
             cand --token-ttl 'How long issued tokens stay valid, e.g. 90s, 30m, 12h'
             cand --origins 'Allowed CORS origins, comma separated, or * for any'
             cand --threads 'Request worker threads [default: 4 per core]'
@@ -46,6 +47,28 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;admin'= {
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;admin;copy-db'= {
+            cand --from 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)'
+            cand --to 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data'
+            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;admin;help'= {
+            cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;admin;help;copy-db'= {
+        }
+        &'canvass;admin;help;help'= {
         }
         &'canvass;register'= {
             cand --email 'The account''s e-mail [prompted at a terminal]'
@@ -260,7 +283,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'canvass;help'= {
-            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+            cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
+            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL'
             cand register 'Create an account on the server, then log in'
             cand login 'Log in and keep the session token in the OS keyring'
             cand logout 'Forget this server''s session token'
@@ -273,6 +297,11 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;help;serve'= {
+        }
+        &'canvass;help;admin'= {
+            cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+        }
+        &'canvass;help;admin;copy-db'= {
         }
         &'canvass;help;register'= {
         }

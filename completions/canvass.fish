@@ -27,7 +27,8 @@ end
 complete -c canvass -n "__fish_canvass_needs_command" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_needs_command" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_needs_command" -s V -l version -d 'Print version'
-complete -c canvass -n "__fish_canvass_needs_command" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "admin" -d 'Look after a server\'s data: copy it between SQLite and PostgreSQL'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "register" -d 'Create an account on the server, then log in'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "logout" -d 'Forget this server\'s session token'
@@ -39,7 +40,7 @@ complete -c canvass -n "__fish_canvass_needs_command" -f -a "sync" -d 'Send the 
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
-complete -c canvass -n "__fish_canvass_using_subcommand serve" -l db -d 'SQLite database file [default: the user data dir\'s canvass/canvass.db]' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l db -d 'Where the data lives: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB for PostgreSQL, which several `serve` replicas can share (they then need CANVASS_SECRET) [default: the user data dir\'s canvass/canvass.db]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l token-ttl -d 'How long issued tokens stay valid, e.g. 90s, 30m, 12h' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l origins -d 'Allowed CORS origins, comma separated, or * for any' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l threads -d 'Request worker threads [default: 4 per core]' -r
@@ -47,6 +48,16 @@ complete -c canvass -n "__fish_canvass_using_subcommand serve" -l login-failures
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l max-body -d 'Largest accepted request body, in bytes; larger bodies get 413' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l from -d 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l to -d 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
@@ -154,17 +165,19 @@ complete -c canvass -n "__fish_canvass_using_subcommand sync" -l json -d 'Print 
 complete -c canvass -n "__fish_canvass_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c canvass -n "__fish_canvass_using_subcommand completions" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite)'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "register" -d 'Create an account on the server, then log in'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "logout" -d 'Forget this server\'s session token'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "token" -d 'Look at session tokens'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "survey" -d 'Create, answer and read surveys'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "sync" -d 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve register login logout whoami status token survey sync completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "admin" -d 'Look after a server\'s data: copy it between SQLite and PostgreSQL'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "register" -d 'Create an account on the server, then log in'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "logout" -d 'Forget this server\'s session token'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "survey" -d 'Create, answer and read surveys'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "sync" -d 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::server::store::{DatabaseUrl, UnsupportedDatabase};
+
 /// Printed under `canvass --help` and on every man page.
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -40,11 +42,16 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the survey server (HTTP API on tiny_http, data in SQLite).
+    /// Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL).
     ///
     /// The HS256 signing key comes from CANVASS_SECRET; without it a random key is made on
-    /// first start in `secret.key` (mode 0600) beside the database and reused afterwards.
+    /// first start in `secret.key` (mode 0600) beside the SQLite database and reused
+    /// afterwards. Replicas on one PostgreSQL database must share one key, so there
+    /// CANVASS_SECRET is required.
     Serve(ServeArgs),
+    /// Look after a server's data: copy it between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     #[command(flatten)]
     Client(ClientCommand),
     /// Print a shell completion script to stdout.
@@ -296,9 +303,18 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "CANVASS_ADDR", default_value = "127.0.0.1:5000")]
     pub addr: String,
-    /// SQLite database file [default: the user data dir's canvass/canvass.db]
-    #[arg(long, env = "CANVASS_DB")]
-    pub db: Option<PathBuf>,
+    /// Where the data lives: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB
+    /// for PostgreSQL, which several `serve` replicas can share (they then need
+    /// CANVASS_SECRET) [default: the user data dir's canvass/canvass.db]
+    #[arg(
+        long,
+        env = "CANVASS_DB",
+        // The URL may hold a password: `--help` must not print it.
+        hide_env_values = true,
+        value_name = "PATH|URL",
+        value_parser = DatabaseUrlParser
+    )]
+    pub db: Option<DatabaseUrl>,
     /// How long issued tokens stay valid, e.g. 90s, 30m, 12h.
     #[arg(long, env = "CANVASS_TOKEN_TTL", default_value = "30m", value_parser = humantime::parse_duration)]
     pub token_ttl: Duration,
@@ -320,6 +336,92 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes; larger bodies get 413.
     #[arg(long, env = "CANVASS_MAX_BODY", default_value_t = 1024 * 1024)]
     pub max_body: usize,
+}
+
+/// Work on a server's database directly, not through a server.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to
+    /// SQLite, or either to another of its kind.
+    ///
+    /// Everything is copied: accounts (password hashes and token generations as they are, so
+    /// passwords and issued tokens keep working), surveys (open or closed, with their counts),
+    /// questions, choices, responses with their answers in order, and failed-login counters.
+    /// Ids are kept, so links and exports name the same surveys; new ids continue after the
+    /// copied ones.
+    ///
+    /// The target's schema is created if missing. The target must hold no data: a copy never
+    /// merges. It is written in one transaction, so a copy that fails leaves it empty. The
+    /// source is read in one snapshot; stop the servers on it first, or what they write
+    /// meanwhile is not copied.
+    ///
+    /// Progress goes to stderr. At the end the rows of every table are counted on both sides,
+    /// must match, and are printed as a table on stdout.
+    ///
+    /// Tokens issued before the move stay valid when the new server signs with the old key:
+    /// set CANVASS_SECRET to it (for an SQLite installation without it, the contents of
+    /// secret.key beside the database). Replicas on PostgreSQL need CANVASS_SECRET anyway.
+    CopyDb(CopyDbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyDbArgs {
+    /// The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB.
+    /// Only read (its schema is brought up to date first, as `serve` would).
+    ///
+    /// A URL with a password is better given in the environment than as an argument, which
+    /// other users can see in `ps`.
+    #[arg(
+        long,
+        env = "CANVASS_COPY_FROM",
+        hide_env_values = true,
+        value_parser = DatabaseUrlParser,
+        value_name = "PATH|URL"
+    )]
+    pub from: DatabaseUrl,
+    /// The database to fill, of the same forms: created if it is a missing SQLite file, and
+    /// refused if it holds any data.
+    #[arg(
+        long,
+        env = "CANVASS_COPY_TO",
+        hide_env_values = true,
+        value_parser = DatabaseUrlParser,
+        value_name = "PATH|URL"
+    )]
+    pub to: DatabaseUrl,
+}
+
+/// Parses `--db` (and copy-db's `--from`, `--to`) like `FromStr` would, but never repeats the value in the error: clap's own
+/// message quotes it, and a database URL can hold a password.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseUrlParser;
+
+impl clap::builder::TypedValueParser for DatabaseUrlParser {
+    type Value = DatabaseUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<DatabaseUrl, clap::Error> {
+        // `--db`, or copy-db's `--from` / `--to`.
+        let flag = arg
+            .and_then(clap::Arg::get_long)
+            .map_or_else(|| "--db".to_owned(), |long| format!("--{long}"));
+        let refuse = |message: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for {flag}: {message}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let raw = value
+            .to_str()
+            .ok_or_else(|| refuse("it is not valid UTF-8".into()))?;
+        raw.parse()
+            .map_err(|e: UnsupportedDatabase| refuse(e.to_string()))
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use crate::client::ClientError;
 use crate::generate::GenerateError;
-use crate::server::ServerError;
+use crate::server::{CopyError, ServerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,13 +13,15 @@ pub enum Error {
     Client(#[from] ClientError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Copy(#[from] CopyError),
 }
 
 impl Error {
     /// The exit code `--help` documents; clap itself exits 2 on usage mistakes.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Server(_) | Error::Generate(_) => 1,
+            Error::Server(_) | Error::Generate(_) | Error::Copy(_) => 1,
             Error::Client(error) => error.exit_code(),
         }
     }

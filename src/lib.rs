@@ -20,6 +20,7 @@ pub fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Serve(args) => Ok(server::serve(&server::ServeConfig::from_args(args)?)?),
         cli::Command::Completions(args) => Ok(generate::print_completions(args.shell)?),
         cli::Command::Generate(args) => Ok(generate::write_all(&args.dir)?),
+        cli::Command::Admin(cli::AdminCommand::CopyDb(args)) => Ok(server::copy_db(&args)?),
         cli::Command::Client(command) => Ok(client::run(&cli.global, command)?),
     }
 }

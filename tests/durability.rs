@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::harness::http::read_response;
+use crate::harness::postgres::TestDatabase;
 use crate::harness::seed::invalid_token;
 use crate::harness::server::{PASSWORD, TEST_SECRET, TestServer};
 use crate::harness::survey::{
@@ -118,7 +119,7 @@ fn concurrent_responses_by_one_user_are_accepted_once_when_one_per_user() {
 
 #[test]
 fn the_startup_line_names_the_address_and_the_database() {
-    let server = TestServer::start();
+    let server = TestServer::start_sqlite();
     let addr = server.addr();
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
     let expected = format!(
@@ -130,6 +131,33 @@ fn the_startup_line_names_the_address_and_the_database() {
         server.db_path().is_file(),
         "no database at {}",
         server.db_path().display()
+    );
+}
+
+#[test]
+fn on_postgres_the_startup_line_names_the_database_but_not_its_password() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let server = TestServer::start_with_db(&db.url(), &[]);
+    let url = db.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (shown, password) = match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, password)) => (format!("{scheme}://{user}:***@{host}"), password),
+            None => (url.clone(), ""),
+        },
+        None => (url.clone(), ""),
+    };
+    let expected = format!(
+        "canvass listening on http://{} (db: {shown})",
+        server.addr()
+    );
+    assert_eq!(server.startup_line(), expected);
+    assert!(shown.contains(db.name()), "{shown}");
+    assert!(
+        password.is_empty() || !server.startup_line().contains(password),
+        "the password is on the startup line"
     );
 }
 
@@ -354,7 +382,8 @@ fn each_installation_generates_its_own_secret() {
 
 #[test]
 fn a_killed_server_keeps_every_committed_answer_and_an_intact_database() {
-    let mut server = TestServer::start();
+    // SQLite's own file is checked after the crash.
+    let mut server = TestServer::start_sqlite();
     let (survey, owner) = survey_with_answers(&server);
     server.kill9();
     server.restart();

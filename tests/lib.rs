@@ -12,6 +12,7 @@
 mod harness {
     pub mod cli;
     pub mod http;
+    pub mod postgres;
     pub mod pty;
     pub mod seed;
     pub mod server;
@@ -22,6 +23,7 @@ mod harness {
 mod accounts;
 mod bad_input;
 mod contract;
+mod copy_db;
 mod durability;
 mod generated;
 mod http_limits;
@@ -32,9 +34,12 @@ mod layout;
 mod native;
 mod offline;
 mod reliability;
+mod replicas;
 mod seed_bugs;
+mod serve_database;
 mod settings;
 mod slow_clients;
+mod store;
 mod survey_create;
 mod survey_drafts;
 mod survey_owner;

@@ -741,6 +741,15 @@ fn survey_listings_page_on_request_and_stay_a_bare_array_without() {
     }
     let all = server.get("/api/surveys/?page=1&per_page=100").expect(200);
     assert_eq!(all["items"].as_array().map(Vec::len), Some(5), "{all}");
+    // Query values are percent-decoded, as any HTTP client may encode them.
+    let encoded = server
+        .get("/api/surveys/?page=%32&per_page=%32")
+        .expect(200);
+    assert_eq!(
+        (&encoded["page"], &encoded["per_page"]),
+        (&json!(2), &json!(2))
+    );
+    assert_eq!(encoded["items"][0]["id"], ids[2], "{encoded}");
     let bare = server.get("/api/surveys/").expect(200);
     assert_eq!(
         bare.as_array().map(Vec::len),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::ids::{ChoiceId, QuestionId, ResponseId};
 use super::survey::{QuestionKind, Survey};
-use super::validation::ValidationError;
+use super::validation::{ValidationError, refuse_nul};
 
 const MAX_ANSWER_TEXT: usize = 10_000;
 
@@ -65,6 +65,7 @@ impl Answer {
                             format!("must be at most {MAX_ANSWER_TEXT} characters"),
                         ));
                     }
+                    refuse_nul(&format!("{field}.text"), text)?;
                 }
                 (
                     Answer::Choices { choices, .. },

@@ -28,7 +28,7 @@ impl Email {
             return Err(ValidationError::new("email", "must not be empty"));
         }
         let looks_valid = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')
             });

@@ -34,5 +34,18 @@ pub(crate) fn required_text(
             format!("must be at most {max} characters"),
         ));
     }
+    refuse_nul(field, value)?;
     Ok(value.to_owned())
+}
+
+/// No text may hold a NUL character: PostgreSQL cannot store one in TEXT, and no survey means
+/// one. Refused on every backend alike, so both keep the same data.
+pub(crate) fn refuse_nul(field: &str, value: &str) -> Result<(), ValidationError> {
+    if value.contains('\0') {
+        return Err(ValidationError::new(
+            field,
+            "must not contain a NUL character (\\u0000)",
+        ));
+    }
+    Ok(())
 }

@@ -151,15 +151,15 @@ fn convert_bytes(bytes: &[u8]) {
     if let Ok(request) = serde_json::from_slice::<CreateSurveyRequest>(bytes) {
         let _ = request.into_domain();
     }
-    if let Ok(request) = serde_json::from_slice::<ResponseRequest>(bytes) {
-        if let Ok(answers) = request.into_domain() {
-            let _ = Answer::check_all(&survey, &answers);
-        }
+    if let Ok(request) = serde_json::from_slice::<ResponseRequest>(bytes)
+        && let Ok(answers) = request.into_domain()
+    {
+        let _ = Answer::check_all(&survey, &answers);
     }
-    if let Ok(request) = serde_json::from_slice::<SeedVoteRequest>(bytes) {
-        if let Ok(answers) = request.into_answers(&survey) {
-            let _ = Answer::check_all(&survey, &answers);
-        }
+    if let Ok(request) = serde_json::from_slice::<SeedVoteRequest>(bytes)
+        && let Ok(answers) = request.into_answers(&survey)
+    {
+        let _ = Answer::check_all(&survey, &answers);
     }
 }
 
@@ -181,9 +181,10 @@ fn convert(value: &Value) {
     convert_bytes(value.to_string().as_bytes());
 }
 
-/// A string that is not blank once trimmed, maybe padded with whitespace.
+/// A string that is not blank once trimmed, maybe padded with whitespace, and without NUL
+/// (which no text may hold).
 fn nonblank() -> impl Strategy<Value = String> {
-    ("[ \t]{0,2}", "[^\\s]\\PC{0,24}", "[ \t]{0,2}").prop_map(|(a, core, b)| a + &core + &b)
+    ("[ \t]{0,2}", "[^\\s\\x00]\\PC{0,24}", "[ \t]{0,2}").prop_map(|(a, core, b)| a + &core + &b)
 }
 
 /// A valid question as JSON (the seed's `question` key or the rich `text`), with its

@@ -3,6 +3,7 @@
 
 use super::auth::{AuthError, AuthFailure};
 use super::store::StoreError;
+use super::throttle::Throttled;
 use crate::domain::ValidationError;
 use crate::protocol::ErrorBody;
 
@@ -89,12 +90,21 @@ impl From<ValidationError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => ApiError::NotFound("no such survey".into()),
+            StoreError::NotFound(_) => ApiError::NotFound(e.to_string()),
             StoreError::DuplicateEmail
             | StoreError::Closed
             | StoreError::AlreadyResponded
             | StoreError::ClientIdTaken => ApiError::Conflict(e.to_string()),
-            StoreError::Backend(detail) => ApiError::Internal(detail),
+            StoreError::Backend(_) | StoreError::Internal(_) => ApiError::Internal(error_chain(&e)),
+        }
+    }
+}
+
+impl From<Throttled> for ApiError {
+    fn from(e: Throttled) -> Self {
+        match e {
+            Throttled::Wait(retry_after) => ApiError::TooManyRequests { retry_after },
+            Throttled::Store(store) => store.into(),
         }
     }
 }
@@ -106,4 +116,22 @@ impl From<AuthFailure> for ApiError {
             AuthFailure::Store(store) => store.into(),
         }
     }
+}
+
+/// An error and its causes on one line, for the log and startup errors: the backend's own
+/// words are in its source, which `Display` leaves out. PostgreSQL's messages carry `DETAIL:`
+/// and `HINT:` lines; they are folded in, since an error is one line (STYLE.md §2.4).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

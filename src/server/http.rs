@@ -9,6 +9,7 @@
 //! worker sees it, so workers never wait on a slow client, and everything past the limits
 //! is answered with JSON by tiny_http itself. This module only checks the declared length.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -46,12 +47,10 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// A query parameter's raw value.
-    pub fn query(&self, key: &str) -> Option<&str> {
-        self.query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == key).then_some(v)
-        })
+    /// A query parameter's value, percent-decoded (`?page=%32` is page 2, `+` a space); the
+    /// first if it is given twice.
+    pub fn query(&self, key: &str) -> Option<Cow<'_, str>> {
+        form_urlencoded::parse(self.query.as_bytes()).find_map(|(k, v)| (k == key).then_some(v))
     }
 
     /// The body as JSON of type `T`. A wrong type names its field (`questions[0].choices`).

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cache;
+mod copy_db;
 mod error;
 mod handlers;
 mod http;
@@ -22,10 +23,15 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
+pub use copy_db::{CopyError, copy_db};
+use error::error_chain;
 use handlers::Ctx;
 use http::{HttpConfig, HttpServer};
-use store::{SqliteStore, StoreError};
+use store::{DatabaseUrl, StoreError};
 use throttle::{LoginThrottle, ThrottleConfig};
+
+/// Workers that hash passwords (logins, registrations), beside the request workers.
+const LOGIN_WORKERS: usize = 2;
 
 /// How long failed logins count against an e-mail or address.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -34,7 +40,7 @@ const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub addr: String,
-    pub db: PathBuf,
+    pub db: DatabaseUrl,
     pub token_ttl: Duration,
     pub origins: Vec<String>,
     pub threads: usize,
@@ -52,12 +58,23 @@ pub enum ServerError {
     #[error("--token-ttl must be longer than zero")]
     ZeroTokenTtl,
     #[error("cannot create {path}: {source}")]
-    CreateDir {
+    Create {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the database {path}: {source}")]
-    Database { path: PathBuf, source: StoreError },
+    #[error("cannot open the database {db}: {}", error_chain(source))]
+    Database { db: DatabaseUrl, source: StoreError },
+    #[error(
+        "CANVASS_SECRET is required with PostgreSQL: every replica must sign and check tokens \
+         with one key, and a key file on one machine cannot be shared"
+    )]
+    SecretRequired,
+    #[error(
+        "another `canvass serve` is using {}; one server per SQLite file (for several, use \
+         PostgreSQL: see --db)",
+        db.display()
+    )]
+    DatabaseInUse { db: PathBuf },
     #[error("cannot use the key file {path}: {source}")]
     SecretFile {
         path: PathBuf,
@@ -82,7 +99,7 @@ impl ServeConfig {
         let db = match args.db {
             Some(db) => db,
             None => directories::BaseDirs::new()
-                .map(|dirs| dirs.data_dir().join("canvass").join("canvass.db"))
+                .map(|dirs| DatabaseUrl::Sqlite(dirs.data_dir().join("canvass").join("canvass.db")))
                 .ok_or(ServerError::NoDataDir)?,
         };
         if args.token_ttl.is_zero() {
@@ -114,19 +131,31 @@ impl ServeConfig {
 /// Runs the server until SIGINT or SIGTERM.
 pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
     init_logging();
-    if let Some(dir) = config.db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ServerError::CreateDir {
-            path: dir.to_owned(),
-            source,
-        })?;
-    }
-    let store = SqliteStore::open(&config.db).map_err(|source| ServerError::Database {
-        path: config.db.clone(),
+    let key = match (&config.db, config.secret.as_deref()) {
+        (DatabaseUrl::Postgres(_), None) => return Err(ServerError::SecretRequired),
+        (DatabaseUrl::Postgres(_), Some(secret)) => secret::from_env(secret),
+        (DatabaseUrl::Sqlite(path), secret) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| ServerError::Create {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+            secret::load(secret, path)?
+        }
+    };
+    let _owner = match &config.db {
+        DatabaseUrl::Sqlite(path) => Some(own_sqlite_file(path)?),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    // Every worker and the login workers may each hold a connection, plus the listener.
+    let connections = config.threads + LOGIN_WORKERS + 1;
+    let store = store::open(&config.db, connections).map_err(|source| ServerError::Database {
+        db: config.db.clone(),
         source,
     })?;
-    let key = secret::load(config.secret.as_deref(), &config.db)?;
     let cx = Ctx {
-        store: Arc::new(store),
+        store,
         passwords: password::Passwords::new().map_err(|e| ServerError::Startup(e.to_string()))?,
         tokens: token::Tokens::new(&key, config.token_ttl),
         throttle: LoginThrottle::new(config.throttle),
@@ -147,7 +176,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         is_slow: routes::Route::hashes_a_password,
         // Hashing runs one per two cores anyway (`password::Passwords`); one more worker
         // keeps the next request parsed and ready.
-        slow_threads: 2,
+        slow_threads: LOGIN_WORKERS,
         slow_queue: 64,
     };
     let server = HttpServer::start(
@@ -159,12 +188,40 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
 
     announce(&format!(
         "canvass listening on http://{local} (db: {})",
-        config.db.display()
+        config.db
     ));
     let signal = signals.forever().next();
     tracing::info!("signal {signal:?} received; finishing requests in flight");
     server.shutdown();
     Ok(())
+}
+
+/// Takes the lock that makes this process the SQLite file's only server, held until exit
+/// (the kernel lets go when the process dies, `kill -9` included). Two servers on one file
+/// each keep a reply cache the other's writes never reach, so they would disagree (issue 12:
+/// 999 responses on one, 1,000 on the other); replicas need PostgreSQL.
+fn own_sqlite_file(db: &std::path::Path) -> Result<std::fs::File, ServerError> {
+    let path = db.with_file_name(format!(
+        "{}.lock",
+        db.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| ServerError::Create {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(ServerError::DatabaseInUse { db: db.to_owned() })
+        }
+        Err(std::fs::TryLockError::Error(source)) => Err(ServerError::Create { path, source }),
+    }
 }
 
 /// The one line on stdout that scripts and tests wait for, flushed at once.

@@ -20,15 +20,18 @@ pub fn key_path(db: &Path) -> PathBuf {
     db.with_file_name("secret.key")
 }
 
+/// The key `CANVASS_SECRET` holds.
+pub fn from_env(secret: &str) -> SigningKey {
+    if secret.len() < MIN_LEN {
+        tracing::warn!("CANVASS_SECRET is shorter than {MIN_LEN} bytes; use a longer random key");
+    }
+    SigningKey::new(secret.as_bytes().to_vec())
+}
+
 /// `from_env` wins; otherwise the key file beside `db` is read, or created.
 pub fn load(from_env: Option<&str>, db: &Path) -> Result<SigningKey, ServerError> {
     if let Some(secret) = from_env {
-        if secret.len() < MIN_LEN {
-            tracing::warn!(
-                "CANVASS_SECRET is shorter than {MIN_LEN} bytes; use a longer random key"
-            );
-        }
-        return Ok(SigningKey::new(secret.as_bytes().to_vec()));
+        return Ok(self::from_env(secret));
     }
     let path = key_path(db);
     let io_error = |source| ServerError::SecretFile {

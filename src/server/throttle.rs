@@ -1,16 +1,15 @@
 //! Login throttling: after too many failed logins for one e-mail, or from one client address,
 //! further attempts get 429 with `Retry-After` until the window has passed. Guessing passwords
 //! online then costs hours instead of seconds, and argon2 work per attacker stays bounded.
+//!
+//! The counts live in the store, not in this process (issue 12): every replica in front of one
+//! PostgreSQL database counts the same failures, so adding replicas does not multiply an
+//! attacker's attempts, and a restart does not forgive them either.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
-/// Tracked keys are pruned once a table grows past this, so a spray of random e-mails or
-/// addresses cannot grow memory without bound.
-const PRUNE_AT: usize = 10_000;
+use super::store::{Store, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottleConfig {
@@ -21,73 +20,103 @@ pub struct ThrottleConfig {
     pub window: Duration,
 }
 
-pub struct LoginThrottle {
-    config: ThrottleConfig,
-    emails: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, Failures>>,
+/// Why a login may not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum Throttled {
+    #[error("too many failed logins")]
+    Wait(Duration),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    since: Instant,
+pub struct LoginThrottle {
+    config: ThrottleConfig,
 }
 
 impl LoginThrottle {
     pub fn new(config: ThrottleConfig) -> Self {
-        Self {
-            config,
-            emails: Mutex::default(),
-            addresses: Mutex::default(),
-        }
+        Self { config }
     }
 
-    /// `Err(retry_after)` when this e-mail or address has used up its failures.
-    pub fn check(&self, email: &str, address: Option<IpAddr>) -> Result<(), Duration> {
-        let address = address.filter(counts_per_address);
+    /// `Wait(retry_after)` when this e-mail or address has used up its failures.
+    pub fn check(
+        &self,
+        store: &dyn Store,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), Throttled> {
         if self.config.per_email == 0 {
             return Ok(());
         }
-        let now = Instant::now();
-        let email_wait = blocked(
-            &self.emails,
-            &email.to_lowercase(),
-            self.config.per_email,
-            self.config.window,
-            now,
-        );
-        let address_wait = address.and_then(|a| {
-            blocked(
-                &self.addresses,
-                &a,
-                self.config.per_address,
-                self.config.window,
-                now,
-            )
-        });
+        let now = SystemTime::now();
+        let email_wait = self.wait(store, &email_key(email), self.config.per_email, now)?;
+        let address_wait = match address.filter(counts_per_address) {
+            Some(address) => {
+                self.wait(store, &address_key(address), self.config.per_address, now)?
+            }
+            None => None,
+        };
         match email_wait.max(address_wait) {
-            Some(wait) => Err(wait),
+            Some(wait) => Err(Throttled::Wait(wait)),
             None => Ok(()),
         }
     }
 
-    pub fn record_failure(&self, email: &str, address: Option<IpAddr>) {
-        let address = address.filter(counts_per_address);
+    pub fn record_failure(
+        &self,
+        store: &dyn Store,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), StoreError> {
         if self.config.per_email == 0 {
-            return;
+            return Ok(());
         }
-        let now = Instant::now();
-        bump(&self.emails, email.to_lowercase(), self.config.window, now);
-        if let Some(address) = address {
-            bump(&self.addresses, address, self.config.window, now);
+        let now = SystemTime::now();
+        store.record_login_failure(&email_key(email), now, self.config.window)?;
+        if let Some(address) = address.filter(counts_per_address) {
+            store.record_login_failure(&address_key(address), now, self.config.window)?;
         }
+        Ok(())
     }
 
     /// A successful login forgives that e-mail's failures (not the address's: one address
     /// may be guessing many accounts).
-    pub fn record_success(&self, email: &str) {
-        lock(&self.emails).remove(&email.to_lowercase());
+    pub fn record_success(&self, store: &dyn Store, email: &str) -> Result<(), StoreError> {
+        if self.config.per_email == 0 {
+            return Ok(());
+        }
+        store.delete_login_failures(&email_key(email))
     }
+
+    /// How long `key` must wait, if it has used up `limit` failures in the window.
+    fn wait(
+        &self,
+        store: &dyn Store,
+        key: &str,
+        limit: u32,
+        now: SystemTime,
+    ) -> Result<Option<Duration>, StoreError> {
+        let window = self.config.window;
+        let Some(failures) = store.find_login_failures(key, now - window)? else {
+            return Ok(None);
+        };
+        let ends = failures.since + window;
+        Ok(ends
+            .duration_since(now)
+            .ok()
+            .filter(|left| !left.is_zero() && failures.count >= limit))
+    }
+}
+
+/// Keys for the two kinds of count share one table; the prefixes keep them apart.
+fn email_key(email: &str) -> String {
+    // A NUL would not fit PostgreSQL's TEXT; any stand-in keeps such guesses counted.
+    let email = email.trim().to_lowercase().replace('\0', "\u{fffd}");
+    format!("email:{email}")
+}
+
+fn address_key(address: IpAddr) -> String {
+    format!("address:{address}")
 }
 
 /// Loopback is left out of the per-address count: there it is usually a reverse proxy in
@@ -97,98 +126,99 @@ fn counts_per_address(address: &IpAddr) -> bool {
     !address.is_loopback()
 }
 
-fn lock<K, V>(table: &Mutex<HashMap<K, V>>) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
-    table.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn blocked<K: Hash + Eq>(
-    table: &Mutex<HashMap<K, Failures>>,
-    key: &K,
-    limit: u32,
-    window: Duration,
-    now: Instant,
-) -> Option<Duration> {
-    let failures = *lock(table).get(key)?;
-    let elapsed = now.duration_since(failures.since);
-    let left = window.checked_sub(elapsed).filter(|left| !left.is_zero());
-    left.filter(|_| failures.count >= limit)
-}
-
-fn bump<K: Hash + Eq>(table: &Mutex<HashMap<K, Failures>>, key: K, window: Duration, now: Instant) {
-    let mut table = lock(table);
-    if table.len() >= PRUNE_AT {
-        table.retain(|_, f| now.duration_since(f.since) < window);
-    }
-    let entry = table.entry(key).or_insert(Failures {
-        count: 0,
-        since: now,
-    });
-    // A window that has passed starts over.
-    if now.duration_since(entry.since) >= window {
-        *entry = Failures {
-            count: 0,
-            since: now,
-        };
-    }
-    entry.count = entry.count.saturating_add(1);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::SqliteStore;
 
-    fn throttle(per_email: u32, per_address: u32) -> LoginThrottle {
-        LoginThrottle::new(ThrottleConfig {
+    fn throttle(
+        per_email: u32,
+        per_address: u32,
+    ) -> (tempfile::TempDir, SqliteStore, LoginThrottle) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let throttle = LoginThrottle::new(ThrottleConfig {
             per_email,
             per_address,
             window: Duration::from_secs(60),
-        })
+        });
+        (dir, store, throttle)
+    }
+
+    fn waits(result: Result<(), Throttled>) -> Option<Duration> {
+        match result {
+            Ok(()) => None,
+            Err(Throttled::Wait(wait)) => Some(wait),
+            Err(Throttled::Store(e)) => panic!("{e}"),
+        }
     }
 
     #[test]
     fn an_email_is_blocked_after_its_failures_and_freed_by_success() {
-        let t = throttle(3, 100);
+        let (_dir, s, t) = throttle(3, 100);
         for _ in 0..3 {
-            assert!(t.check("Ann@x.y", None).is_ok());
-            t.record_failure("Ann@x.y", None);
+            assert_eq!(waits(t.check(&s, "Ann@x.y", None)), None);
+            t.record_failure(&s, "Ann@x.y", None).unwrap();
         }
-        let wait = t.check("ann@x.y", None).unwrap_err();
+        let wait = waits(t.check(&s, "ann@x.y", None)).unwrap();
         assert!(
             wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
             "{wait:?}"
         );
-        assert!(t.check("bob@x.y", None).is_ok());
-        t.record_success("ann@x.y");
-        assert!(t.check("ann@x.y", None).is_ok());
+        assert_eq!(waits(t.check(&s, "bob@x.y", None)), None);
+        t.record_success(&s, "ann@x.y").unwrap();
+        assert_eq!(waits(t.check(&s, "ann@x.y", None)), None);
     }
 
     #[test]
     fn an_address_guessing_many_emails_is_blocked() {
-        let t = throttle(100, 2);
+        let (_dir, s, t) = throttle(100, 2);
         let addr: IpAddr = "192.0.2.9".parse().unwrap();
-        t.record_failure("a@x.y", Some(addr));
-        t.record_failure("b@x.y", Some(addr));
-        assert!(t.check("c@x.y", Some(addr)).is_err());
-        assert!(t.check("c@x.y", Some("192.0.2.8".parse().unwrap())).is_ok());
+        t.record_failure(&s, "a@x.y", Some(addr)).unwrap();
+        t.record_failure(&s, "b@x.y", Some(addr)).unwrap();
+        assert!(waits(t.check(&s, "c@x.y", Some(addr))).is_some());
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        assert_eq!(waits(t.check(&s, "c@x.y", Some(other))), None);
     }
 
     #[test]
     fn loopback_is_not_counted_per_address() {
-        let t = throttle(100, 2);
+        let (_dir, s, t) = throttle(100, 2);
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         for n in 0..5 {
-            t.record_failure(&format!("u{n}@x.y"), Some(local));
+            t.record_failure(&s, &format!("u{n}@x.y"), Some(local))
+                .unwrap();
         }
-        assert!(t.check("new@x.y", Some(local)).is_ok());
-        assert!(t.check("new@x.y", Some("::1".parse().unwrap())).is_ok());
+        assert_eq!(waits(t.check(&s, "new@x.y", Some(local))), None);
+        assert_eq!(
+            waits(t.check(&s, "new@x.y", Some("::1".parse().unwrap()))),
+            None
+        );
     }
 
     #[test]
     fn zero_turns_throttling_off() {
-        let t = throttle(0, 0);
+        let (_dir, s, t) = throttle(0, 0);
         for _ in 0..10 {
-            t.record_failure("a@x.y", None);
+            t.record_failure(&s, "a@x.y", None).unwrap();
         }
-        assert!(t.check("a@x.y", None).is_ok());
+        assert_eq!(waits(t.check(&s, "a@x.y", None)), None);
+    }
+
+    #[test]
+    fn failures_outside_the_window_start_over() {
+        let (_dir, s, t) = throttle(2, 100);
+        let long_ago = SystemTime::now() - Duration::from_secs(120);
+        for _ in 0..2 {
+            s.record_login_failure("email:old@x.y", long_ago, Duration::from_secs(60))
+                .unwrap();
+        }
+        assert_eq!(waits(t.check(&s, "old@x.y", None)), None);
+        t.record_failure(&s, "old@x.y", None).unwrap();
+        assert_eq!(
+            waits(t.check(&s, "old@x.y", None)),
+            None,
+            "one failure in the new window"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! `TestServer`: a real `canvass serve` on a free loopback port with its own database in a
-//! temp dir, spoken to over raw HTTP. Its `Drop` fails the test when the server panicked.
+//! `TestServer`: a real `canvass serve` on a free loopback port with its own database (an SQLite
+//! file in a temp dir, or a fresh PostgreSQL database when `CANVASS_TEST_BACKEND=postgres`),
+//! spoken to over raw HTTP. Its `Drop` fails the test when the server panicked.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::http::{Response, exchange, exchange_until_close};
+use super::postgres::TestDatabase;
 use super::seed::AXIOS_HEADERS;
 
 /// The signing key every `TestServer::start()` runs with, so tests can mint their own
@@ -28,15 +30,35 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
 const EXIT_DEADLINE: Duration = Duration::from_secs(20);
 const LOG_DEADLINE: Duration = Duration::from_secs(10);
 const STARTUP_PREFIX: &str = "canvass listening on http://";
+/// How many of the server's warnings and errors a failing test shows (a load test can log
+/// thousands of the same one).
+const TROUBLE_SHOWN: usize = 20;
+
+/// `postgres` puts every `start()`/`start_with_env()` server on a fresh PostgreSQL database of
+/// its own (needs `CANVASS_TEST_POSTGRES`); unset or `sqlite`, on an SQLite file.
+pub const BACKEND: &str = "CANVASS_TEST_BACKEND";
 
 pub struct TestServer {
+    /// Always there: the SQLite file and `secret.key` live here when the backend is SQLite.
     dir: TempDir,
+    db: Database,
     with_secret: bool,
     extra_env: Vec<(String, String)>,
     running: Option<Running>,
     addr: SocketAddr,
     startup_line: String,
     stderr: Arc<Log>,
+}
+
+/// What `--db` names, for every run of the server.
+enum Database {
+    /// `canvass.db` in the server's temp dir.
+    SqliteFile,
+    /// A database made for this server; dropped after the process is reaped (field order in
+    /// `TestServer` does not matter: its `Drop` reaps before any field is dropped).
+    Owned(TestDatabase),
+    /// A database the test made and may share between servers (`start_with_db`).
+    Given(String),
 }
 
 /// One run of the process and the threads draining its pipes.
@@ -55,28 +77,46 @@ struct Log {
 }
 
 impl TestServer {
-    /// A server with `CANVASS_SECRET` set to `TEST_SECRET`.
+    /// A server with `CANVASS_SECRET` set to `TEST_SECRET`, on the backend `CANVASS_TEST_BACKEND`
+    /// names: so most tests run on both SQLite and PostgreSQL.
+    #[track_caller]
     pub fn start() -> TestServer {
-        TestServer::launch(true, &[])
-    }
-
-    /// A server without `CANVASS_SECRET`: it makes its own `secret.key` beside the database.
-    pub fn start_without_secret() -> TestServer {
-        TestServer::launch(false, &[])
+        TestServer::launch(Database::for_backend(), true, &[])
     }
 
     /// Like `start`, with more environment (`CANVASS_TOKEN_TTL`, `TZ`, …), kept on restarts.
+    #[track_caller]
     pub fn start_with_env(env: &[(&str, &str)]) -> TestServer {
-        TestServer::launch(true, env)
+        TestServer::launch(Database::for_backend(), true, env)
     }
 
-    fn launch(with_secret: bool, env: &[(&str, &str)]) -> TestServer {
+    /// A server on an SQLite file whatever `CANVASS_TEST_BACKEND` says, for tests that look at
+    /// the file itself (`db_path()`: integrity checks, raw rows).
+    pub fn start_sqlite() -> TestServer {
+        TestServer::launch(Database::SqliteFile, true, &[])
+    }
+
+    /// A server without `CANVASS_SECRET`: it makes its own `secret.key` beside the database.
+    /// Always SQLite: with PostgreSQL the server refuses to start without the variable.
+    pub fn start_without_secret() -> TestServer {
+        TestServer::launch(Database::SqliteFile, false, &[])
+    }
+
+    /// A server on the database `url` names (`postgres://…` or an SQLite path), with
+    /// `CANVASS_SECRET` and `env`. Several servers may share one database, as replicas do;
+    /// the test keeps the `TestDatabase` alive longer than them.
+    pub fn start_with_db(url: &str, env: &[(&str, &str)]) -> TestServer {
+        TestServer::launch(Database::Given(url.to_owned()), true, env)
+    }
+
+    fn launch(db: Database, with_secret: bool, env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::Builder::new()
             .prefix("canvass-test-")
             .tempdir()
             .unwrap();
         let mut server = TestServer {
             dir,
+            db,
             with_secret,
             extra_env: env
                 .iter()
@@ -100,7 +140,7 @@ impl TestServer {
             .arg("--addr")
             .arg(self.addr.to_string())
             .arg("--db")
-            .arg(self.db_path())
+            .arg(self.db_arg())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -174,12 +214,42 @@ impl TestServer {
         self.addr
     }
 
+    /// The server's temp dir; with SQLite, `canvass.db` and `secret.key` live in it.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 
+    /// The SQLite file. Panics on PostgreSQL: a test reading the file starts with
+    /// `start_sqlite()`, so it keeps checking SQLite whatever backend the run is on.
+    #[track_caller]
     pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("canvass.db")
+        match &self.db {
+            Database::SqliteFile => self.dir.path().join("canvass.db"),
+            Database::Given(url) if !is_postgres_url(url) => PathBuf::from(url),
+            Database::Owned(_) | Database::Given(_) => panic!(
+                "db_path(): this server runs on PostgreSQL; a test that reads the SQLite file \
+                 starts its server with TestServer::start_sqlite(), whatever {BACKEND} says"
+            ),
+        }
+    }
+
+    /// The URL of the PostgreSQL database this server runs on, password and all; `None` on
+    /// SQLite.
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.db {
+            Database::SqliteFile => None,
+            Database::Owned(db) => Some(db.url()),
+            Database::Given(url) => is_postgres_url(url).then(|| url.clone()),
+        }
+    }
+
+    /// What `--db` says: the SQLite file or the database's URL, password and all.
+    fn db_arg(&self) -> std::ffi::OsString {
+        match &self.db {
+            Database::SqliteFile => self.dir.path().join("canvass.db").into_os_string(),
+            Database::Owned(db) => db.url().into(),
+            Database::Given(url) => url.into(),
+        }
     }
 
     /// The line the server printed when it started listening, as printed.
@@ -420,13 +490,44 @@ impl Drop for TestServer {
         }
         self.reap();
         let stderr = self.stderr();
-        if !thread::panicking() {
+        if thread::panicking() {
+            // A 500 in a failing test says only "internal error"; the cause is in the log.
+            let trouble: Vec<&str> = stderr
+                .lines()
+                .filter(|line| !line.contains(" INFO "))
+                .collect();
+            if !trouble.is_empty() {
+                let shown = trouble.len().min(TROUBLE_SHOWN);
+                eprintln!(
+                    "canvass serve's stderr, all but its INFO lines (the first {shown} of {}):\n{}",
+                    trouble.len(),
+                    trouble[..shown].join("\n")
+                );
+            }
+        } else {
             assert!(
                 !stderr.contains("panicked"),
                 "canvass serve panicked; stderr:\n{stderr}"
             );
         }
     }
+}
+
+impl Database {
+    /// A fresh database on the backend `CANVASS_TEST_BACKEND` names.
+    #[track_caller]
+    fn for_backend() -> Database {
+        match std::env::var(BACKEND).as_deref() {
+            Err(_) | Ok("" | "sqlite") => Database::SqliteFile,
+            Ok("postgres") => Database::Owned(TestDatabase::required()),
+            Ok(other) => panic!("{BACKEND}={other:?}: expected `sqlite` or `postgres`"),
+        }
+    }
+}
+
+fn is_postgres_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
 /// Sends each stdout line to the test, then keeps draining so the server never blocks on

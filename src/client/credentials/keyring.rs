@@ -121,11 +121,14 @@ impl Keyring {
     pub(super) fn probe(self) -> Result<(), KeyringFailure> {
         let value = format!("probe-{}-{}", std::process::id(), unique());
         let expected = value.clone();
-        self.run(PROBE_USER, move |entry| entry.set_password(&value))?;
+        // An entry of its own: probes running at once (two commands, or tests in parallel)
+        // would otherwise read each other's value and call the keyring forgetful.
+        let user = format!("{PROBE_USER}-{value}");
+        self.run(&user, move |entry| entry.set_password(&value))?;
         // Each call runs on a new thread, hence (for keyutils) in a new session keyring: the
         // read below only succeeds if the key outlives its writer, as the next process needs.
-        let read = self.run(PROBE_USER, keyring_core::Entry::get_password);
-        let cleanup = self.run(PROBE_USER, delete_every_copy);
+        let read = self.run(&user, keyring_core::Entry::get_password);
+        let cleanup = self.run(&user, delete_every_copy);
         match read {
             Ok(value) if value == expected => cleanup.map(drop),
             Ok(_) | Err(KeyringFailure::Failed(keyring_core::Error::NoEntry)) => {

@@ -28,20 +28,19 @@ pub fn login(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
         return Err(ValidationError::new("email", "must not be empty").into());
     }
     let password = Password::parse(body.password)?;
-    cx.throttle
-        .check(email, req.remote)
-        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
+    cx.throttle.check(cx.store.as_ref(), email, req.remote)?;
     let found = cx.store.find_credentials(email)?;
     // Unknown e-mail or wrong password: the same argon2 work, the same 401 body.
     let stored = found.as_ref().map(|(_, hash)| hash.as_str());
     let verified = cx.passwords.verify(&password, stored);
     match found {
         Some((user, _)) if verified => {
-            cx.throttle.record_success(email);
+            cx.throttle.record_success(cx.store.as_ref(), email)?;
             token_reply(cx, &user)
         }
         _ => {
-            cx.throttle.record_failure(email, req.remote);
+            cx.throttle
+                .record_failure(cx.store.as_ref(), email, req.remote)?;
             Err(AuthError::InvalidCredentials.into())
         }
     }

@@ -60,7 +60,7 @@ pub fn results(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
 pub fn export(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let survey = owned(id, req, cx)?;
     let records = cx.store.list_responses(id)?;
-    match req.query("format").unwrap_or("json") {
+    match req.query("format").as_deref().unwrap_or("json") {
         "json" => Ok(Reply::ok(&ExportBody::new(&survey, &records))),
         "csv" => export_csv(&survey, &records)
             .map(Reply::csv)

@@ -29,13 +29,18 @@ pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
             })?;
         return Ok(Reply::json_bytes(200, json));
     }
-    let creator = match creator {
+    let creator = match creator.as_deref() {
         None => None,
         Some(CREATOR_ME) => Some(cx.user(req)?.id),
         Some(_) => return Err(ValidationError::new("creator", "must be me").into()),
     };
-    let number = number_param("page", page, 1, u64::MAX)?;
-    let size = number_param("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
+    let number = number_param("page", page.as_deref(), 1, u64::MAX)?;
+    let size = number_param(
+        "per_page",
+        per_page.as_deref(),
+        DEFAULT_PER_PAGE,
+        MAX_PER_PAGE,
+    )?;
     let slice = Page { number, size };
     let (surveys, total) = match creator {
         None => cx.store.list_surveys(Some(slice))?,

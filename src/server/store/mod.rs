@@ -1,19 +1,59 @@
 //! Everything the server persists, behind one trait that speaks domain types only, so a
-//! second backend can sit beside SQLite without touching a handler.
+//! handler never knows which backend it has: SQLite, embedded and the default, or
+//! PostgreSQL, shared by any number of `canvass serve` replicas.
 
+mod assemble;
+mod location;
+mod postgres;
+mod selection;
 mod sqlite;
+pub mod transfer;
 
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use location::{ACCEPTED_FORMS, DatabaseUrl, UnsupportedDatabase};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
     Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
 };
 
+/// Opens the store `url` names, bringing its schema up to date. `connections` bounds the
+/// pool where the backend has one (PostgreSQL); SQLite opens what it needs.
+pub fn open(url: &DatabaseUrl, connections: usize) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        DatabaseUrl::Postgres(url) => Arc::new(PostgresStore::open(url, connections)?),
+    })
+}
+
+/// What a `NotFound` did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Survey,
+    User,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Entity::Survey => "survey",
+            Entity::User => "user",
+        })
+    }
+}
+
+/// The backend's own error, kept whole for logs (`source()`); shared so one failed batch
+/// commit can answer every response in it.
+pub type BackendError = Arc<dyn std::error::Error + Send + Sync>;
+
 /// What can go wrong in storage, in terms a handler can act on.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    #[error("not found")]
-    NotFound,
+    #[error("no such {0}")]
+    NotFound(Entity),
     #[error("that e-mail is already registered")]
     DuplicateEmail,
     #[error("the survey is closed")]
@@ -23,8 +63,18 @@ pub enum StoreError {
     /// A response's client id already names a response to another survey.
     #[error("client_id already names a response to another survey")]
     ClientIdTaken,
-    #[error("database error: {0}")]
-    Backend(String),
+    /// The database refused or failed; the source says how.
+    #[error("database error")]
+    Backend(#[source] BackendError),
+    /// A store-internal failure with no database error behind it (a stopped writer thread).
+    #[error("store error: {0}")]
+    Internal(&'static str),
+}
+
+impl StoreError {
+    pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Arc::new(error))
+    }
 }
 
 /// What `record_response` did with a response.
@@ -98,4 +148,47 @@ pub trait Store: Send + Sync {
     fn close_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
     /// Deletes the survey and everything hanging off it. `NotFound` if absent.
     fn delete_survey(&self, id: SurveyId) -> Result<(), StoreError>;
+
+    /// Failed logins under `key` (an e-mail or a client address) since `since`, and when the
+    /// oldest of them was; `None` when there are none in the window. Kept in the database so
+    /// every replica counts the same failures (issue 12).
+    fn find_login_failures(
+        &self,
+        key: &str,
+        since: SystemTime,
+    ) -> Result<Option<LoginFailures>, StoreError>;
+    /// Counts one failure under `key` at `now`; failures older than `window` start over and
+    /// are pruned.
+    fn record_login_failure(
+        &self,
+        key: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<(), StoreError>;
+    /// Forgets the failures under `key`.
+    fn delete_login_failures(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// The failed logins counted under one key within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub count: u32,
+    /// When the window these failures count in began.
+    pub since: SystemTime,
+}
+
+/// Milliseconds since the epoch, the portable form both backends store times in.
+pub(crate) fn epoch_millis(time: SystemTime) -> i64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn from_epoch_millis(millis: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+/// The key e-mails are unique under: SQLite's `NOCASE` folds ASCII letters only, and both
+/// backends must agree on who is a duplicate of whom (a copy between them must not fail).
+pub(crate) fn email_key(email: &str) -> String {
+    email.to_ascii_lowercase()
 }

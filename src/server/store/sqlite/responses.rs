@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::is_unique_violation;
 use crate::domain::{Answer, ResponseId, SurveyId, UserId};
-use crate::server::store::{Recorded, StoreError};
+use crate::server::store::{Entity, Recorded, StoreError};
 
 /// At most this many responses share a commit, bounding the time the first one waits.
 const MAX_BATCH: usize = 256;
@@ -48,7 +48,7 @@ impl ResponseWriter {
         std::thread::Builder::new()
             .name("canvass-responses".into())
             .spawn(move || write_batches(&conn, &writer, &generation, &queue))
-            .map_err(|e| StoreError::Backend(format!("cannot start the response writer: {e}")))?;
+            .map_err(StoreError::backend)?;
         Ok(Self {
             jobs: Mutex::new(jobs),
         })
@@ -70,7 +70,7 @@ impl ResponseWriter {
             client_id: client_id.map(ToOwned::to_owned),
             reply,
         };
-        let stopped = || StoreError::Backend("the response writer has stopped".into());
+        let stopped = || StoreError::Internal("the response writer has stopped");
         let sent = self
             .jobs
             .lock()
@@ -183,7 +183,9 @@ fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreErro
         .prepare_cached(
             "SELECT closed_at IS NOT NULL, one_response_per_user FROM surveys WHERE id = ?1",
         )?
-        .query_row([job.survey.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row([job.survey.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound(Entity::Survey))?;
     if closed {
         return Err(StoreError::Closed);
     }

@@ -1,6 +1,9 @@
 //! The command line, as clap definitions only: no I/O happens here.
 
+use std::fmt;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -249,8 +252,13 @@ pub struct RespondArgs {
     /// An answer by the positions `show` prints: question=choice, question=choice,choice
     /// for a multiple-choice question, or question=text for a text question. Repeatable:
     /// --answer 1=2 --answer 2=1,3 --answer 3="free text"
-    #[arg(long = "answer", value_name = "Q=C", conflicts_with = "answers")]
-    pub answer: Vec<String>,
+    #[arg(
+        long = "answer",
+        value_name = "Q=C",
+        conflicts_with = "answers",
+        value_parser = AnswerFlagParser
+    )]
+    pub answer: Vec<AnswerFlag>,
     /// Read the answers from this JSON file, or - for stdin, keyed by question id:
     /// {"<question id>": <choice id> | [choice ids] | "text"}
     #[arg(long, value_name = "FILE")]
@@ -258,6 +266,94 @@ pub struct RespondArgs {
     /// Submit without the confirmation question.
     #[arg(long)]
     pub yes: bool,
+}
+
+/// One `--answer Q=VALUE`: a question by the position `survey show` prints, and what it is
+/// given. Whether VALUE is choice numbers or text depends on the question's kind, which only
+/// the survey knows, so it is kept as typed and read by `choices` when it must be numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerFlag {
+    /// 1 for the first question.
+    pub question: NonZeroUsize,
+    /// Everything after the first `=`, spaces and commas included.
+    pub value: String,
+}
+
+impl AnswerFlag {
+    /// The value as 1-based choice positions, comma separated (spaces around each ignored);
+    /// none when it is blank. `Err` holds the first piece that is not a number.
+    pub fn choices(&self) -> Result<Vec<usize>, &str> {
+        if self.value.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        self.value
+            .split(',')
+            .map(str::trim)
+            .map(|piece| piece.parse::<usize>().map_err(|_| piece))
+            .collect()
+    }
+}
+
+impl FromStr for AnswerFlag {
+    type Err = AnswerFlagError;
+
+    fn from_str(text: &str) -> Result<AnswerFlag, AnswerFlagError> {
+        let (question, value) = text.split_once('=').ok_or(AnswerFlagError::NoEquals)?;
+        let question = question.trim();
+        let question = question
+            .parse::<NonZeroUsize>()
+            .map_err(|_| AnswerFlagError::NotAQuestion(question.to_owned()))?;
+        Ok(AnswerFlag {
+            question,
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// The flag as it reads on the command line, for messages about it.
+impl fmt::Display for AnswerFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.question, self.value)
+    }
+}
+
+/// Why an `--answer` is not `Q=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerFlagError {
+    #[error("expected QUESTION=CHOICE, e.g. --answer 1=2 or --answer 2=1,3")]
+    NoEquals,
+    #[error("{0:?} is not a question number (1 for the first, as `survey show` numbers them)")]
+    NotAQuestion(String),
+}
+
+/// Parses `--answer` with `AnswerFlag::from_str` into a usage error of one line, worded like
+/// the ones the survey's answer sheet gives later (`--answer 9=1: there is no question 9`);
+/// clap's own format for a `FromStr` error adds a usage hint over three more lines.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerFlagParser;
+
+impl clap::builder::TypedValueParser for AnswerFlagParser {
+    type Value = AnswerFlag;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<AnswerFlag, clap::Error> {
+        let raw = value.to_string_lossy();
+        let refuse = |problem: &dyn fmt::Display| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--answer {raw}: {problem}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse(&"it is not valid UTF-8"))?;
+        text.parse().map_err(|e: AnswerFlagError| refuse(&e))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -432,5 +528,40 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn answer(text: &str) -> Result<AnswerFlag, AnswerFlagError> {
+        text.parse()
+    }
+
+    #[test]
+    fn an_answer_is_a_question_number_and_everything_after_the_first_equals_sign() {
+        let flag = answer(" 3 =free text, with = and commas").unwrap();
+        assert_eq!(flag.question.get(), 3);
+        assert_eq!(flag.value, "free text, with = and commas");
+        assert_eq!(flag.to_string(), "3=free text, with = and commas");
+        assert_eq!(answer("2= 1 ,3").unwrap().choices(), Ok(vec![1, 3]));
+        assert_eq!(answer("2= ").unwrap().choices(), Ok(vec![]));
+        assert_eq!(answer("1=Pizza").unwrap().choices(), Err("Pizza"));
+        assert_eq!(answer("1=1,,2").unwrap().choices(), Err(""));
+    }
+
+    #[test]
+    fn a_malformed_answer_is_refused_by_clap_naming_the_flag() {
+        assert_eq!(answer("1"), Err(AnswerFlagError::NoEquals));
+        for bad in ["x=1", "0=1", "-1=1", "=1"] {
+            assert!(
+                matches!(answer(bad), Err(AnswerFlagError::NotAQuestion(_))),
+                "{bad}"
+            );
+        }
+        let error = Cli::try_parse_from(["canvass", "survey", "respond", "1", "--answer", "x=1"])
+            .unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert_eq!(
+            error.to_string(),
+            "error: --answer x=1: \"x\" is not a question number (1 for the first, as \
+             `survey show` numbers them)\n"
+        );
     }
 }

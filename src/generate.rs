@@ -1,6 +1,7 @@
 //! Shell completion scripts and man pages, derived from the clap definitions in `cli.rs`: printed
 //! by `canvass completions SHELL`, written by the hidden `canvass generate DIR`, and committed
-//! under `completions/` and `man/` (checked by `tests/generated.rs`).
+//! under `completions/` and `man/` (checked by `tests/generated.rs`); also the OpenAPI document
+//! the server builds from its route table, committed as `docs/openapi.json`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ pub enum GenerateError {
 
 /// Every generated file as (path relative to the output directory, contents): one completion
 /// script per shell clap_complete knows, then `man/canvass.1` and one page per visible
-/// subcommand, nested ones included (`man/canvass-token-inspect.1`).
+/// subcommand, nested ones included (`man/canvass-token-inspect.1`), then the API's OpenAPI
+/// document, `docs/openapi.json`, from the server's route table.
 ///
 /// The bytes depend only on `cli.rs` and the crate version (no dates), so the committed copies
 /// can be compared byte for byte.
@@ -39,6 +41,14 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect();
     files.extend(man_pages());
+    files.push((
+        Path::new("docs").join("openapi.json"),
+        crate::server::openapi_json(),
+    ));
+    files.push((
+        Path::new("docs").join("API.md"),
+        crate::server::api_reference().into_bytes(),
+    ));
     files
 }
 

@@ -1,4 +1,4 @@
-//! A generated corpus of bad input (CONTRACT.md Part 2, last row; README "HTTP API", the
+//! A generated corpus of bad input (docs/seed-contract.md Part 2, last row; README "HTTP API", the
 //! status table): every field of every body with every wrong JSON type, truncated, invalid
 //! and nested bodies, lying lengths, hostile heads, methods, paths, queries and URLs. Each
 //! case must get a 4xx with a JSON `message` (408 only where the length lied) — never a 5xx,
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use canvass::protocol::paths;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
@@ -18,7 +19,9 @@ use serde_json::{Value, json};
 use crate::harness::http::{Response, find, preview, try_exchange};
 use crate::harness::postgres;
 use crate::harness::server::{PASSWORD, TestServer};
-use crate::harness::survey::{choice_id, id_of, question_id, rich_survey, seed_survey, vote};
+use crate::harness::survey::{
+    choice_id, id_of, question_id, rich_survey, seed_survey, survey_id, vote,
+};
 
 const OWNER: &str = "corpus-owner@example.com";
 /// Register bodies carry this e-mail, renumbered per case with the same length, so a case the
@@ -414,12 +417,12 @@ struct World {
 }
 
 impl World {
-    fn seed_id(&self) -> u64 {
-        id_of(&self.seed)
+    fn seed_id(&self) -> i64 {
+        survey_id(&self.seed)
     }
 
-    fn rich_id(&self) -> u64 {
-        id_of(&self.rich)
+    fn rich_id(&self) -> i64 {
+        survey_id(&self.rich)
     }
 }
 
@@ -436,7 +439,7 @@ fn endpoints(world: &World) -> Vec<Endpoint> {
         Endpoint {
             name: "register",
             method: "POST",
-            path: "/api/register/".into(),
+            path: paths::REGISTER.into(),
             token: None,
             base: credentials(FRESH_EMAIL),
             fields: credential_fields(),
@@ -446,7 +449,7 @@ fn endpoints(world: &World) -> Vec<Endpoint> {
         Endpoint {
             name: "login",
             method: "POST",
-            path: "/api/login/".into(),
+            path: paths::LOGIN.into(),
             token: None,
             base: credentials(OWNER),
             fields: credential_fields(),
@@ -465,7 +468,7 @@ fn create_seed_endpoint(world: &World) -> Endpoint {
     Endpoint {
         name: "create (seed shape)",
         method: "POST",
-        path: "/api/surveys/".into(),
+        path: paths::SURVEYS.into(),
         token: Some(world.token.clone()),
         base: seed_survey("Corpus seed-shaped"),
         fields: vec![
@@ -511,7 +514,7 @@ fn create_rich_endpoint(world: &World) -> Endpoint {
     Endpoint {
         name: "create (rich)",
         method: "POST",
-        path: "/api/surveys/".into(),
+        path: paths::SURVEYS.into(),
         token: Some(world.token.clone()),
         base,
         fields: vec![
@@ -538,7 +541,7 @@ fn vote_endpoint(world: &World) -> Endpoint {
     Endpoint {
         name: "seed vote",
         method: "PUT",
-        path: format!("/api/surveys/{}/", world.seed_id()),
+        path: paths::survey(world.seed_id()),
         token: None,
         base: vote(seed, &[0, 1]),
         fields: vec![
@@ -591,7 +594,7 @@ fn response_endpoint(seed: &Value, rich: &Value) -> Endpoint {
     Endpoint {
         name: "response",
         method: "POST",
-        path: format!("/api/surveys/{}/responses/", id_of(rich)),
+        path: paths::responses(survey_id(rich)),
         token: None,
         base,
         fields: vec![
@@ -955,21 +958,21 @@ fn chunked_cases(corpus: &mut Corpus, endpoints: &[Endpoint]) {
 /// Unknown and wrongly spelt methods on every kind of path.
 fn method_cases(corpus: &mut Corpus, world: &World) {
     let (seed, rich) = (world.seed_id(), world.rich_id());
-    let paths = [
-        "/api/health/".to_owned(),
-        "/api/surveys/".into(),
-        format!("/api/surveys/{seed}/"),
-        format!("/api/surveys/{rich}/responses/"),
-        format!("/api/surveys/{seed}/results/"),
-        "/api/register/".into(),
-        "/api/login/".into(),
+    let targets = [
+        paths::HEALTH.to_owned(),
+        paths::SURVEYS.into(),
+        paths::survey(seed),
+        paths::responses(rich),
+        paths::results(seed),
+        paths::REGISTER.into(),
+        paths::LOGIN.into(),
         "/api/nowhere/".into(),
     ];
     let methods = [
         "BREW", "PATCH", "TRACE", "CONNECT", "PROPFIND", "MKCOL", "LINK", "get", "Post", "X-CUSTOM",
     ];
     for method in methods {
-        for path in &paths {
+        for path in &targets {
             let req = Req::new(method, path.as_str()).body("");
             corpus.push("methods", format!("{method} {path}"), req);
         }
@@ -1057,20 +1060,19 @@ fn query_cases(corpus: &mut Corpus, world: &World) {
         "page=1&per_page=",
         "per_page=%00",
     ] {
-        let target = format!("/api/surveys/?{query}");
+        let target = format!("{}?{query}", paths::SURVEYS);
         corpus.push(
             "queries",
             format!("GET {target}"),
             Req::new("GET", target.as_str()),
         );
     }
-    let export = format!("/api/surveys/{}/responses/", world.rich_id());
     for format in ["xml", "", "%00", "JSON", "json%00", "csv,json"] {
-        let target = format!("{export}?format={format}");
+        let target = paths::export(world.rich_id(), format);
         let req = Req::new("GET", target.as_str()).header("Authorization", &auth);
         corpus.push("queries", format!("GET {target} as the owner"), req);
     }
-    let target = format!("{export}?format=json");
+    let target = paths::export(world.rich_id(), "json");
     corpus.push(
         "queries",
         format!("GET {target} without a token"),
@@ -1084,7 +1086,7 @@ fn url_cases(corpus: &mut Corpus, endpoints: &[Endpoint]) {
     for length in [8_300, 10_000, 100_000] {
         let targets = [
             format!("/api/{}", "a".repeat(length)),
-            format!("/api/health/?q={}", "a".repeat(length)),
+            format!("{}?q={}", paths::HEALTH, "a".repeat(length)),
             format!("/api/surveys/{}/", "1".repeat(length)),
         ];
         for target in targets {
@@ -1092,7 +1094,7 @@ fn url_cases(corpus: &mut Corpus, endpoints: &[Endpoint]) {
             corpus.push("long urls", label, Req::new("GET", target));
         }
         let mut req = register.req(register.base_bytes());
-        req.target = format!("/api/register/?{}", "x".repeat(length)).into_bytes();
+        req.target = format!("{}?{}", paths::REGISTER, "x".repeat(length)).into_bytes();
         corpus.push(
             "long urls",
             format!("register with a {length}-byte query"),
@@ -1119,7 +1121,7 @@ fn url_cases(corpus: &mut Corpus, endpoints: &[Endpoint]) {
 fn header_cases(corpus: &mut Corpus, endpoints: &[Endpoint]) {
     let register = &endpoints[0];
     let targets = [
-        ("GET /api/health/", Req::new("GET", "/api/health/")),
+        ("GET /api/health/", Req::new("GET", paths::HEALTH)),
         ("register", register.req(register.base_bytes())),
     ];
     let lines: [&[u8]; 9] = [
@@ -1202,17 +1204,13 @@ fn auth_cases(corpus: &mut Corpus, world: &World) {
     let (seed, rich) = (world.seed_id(), world.rich_id());
     let body = rich_survey("Corpus auth", false).to_string();
     let routes = [
-        ("POST", "/api/surveys/".to_owned(), body.as_str()),
-        ("GET", "/api/me/".into(), ""),
-        ("POST", "/api/token/refresh/".into(), ""),
-        ("POST", "/api/logout-all/".into(), ""),
-        ("POST", format!("/api/surveys/{seed}/close/"), ""),
-        ("DELETE", format!("/api/surveys/{seed}/"), ""),
-        (
-            "GET",
-            format!("/api/surveys/{rich}/responses/?format=json"),
-            "",
-        ),
+        ("POST", paths::SURVEYS.to_owned(), body.as_str()),
+        ("GET", paths::ME.into(), ""),
+        ("POST", paths::TOKEN_REFRESH.into(), ""),
+        ("POST", paths::LOGOUT_ALL.into(), ""),
+        ("POST", paths::close(seed), ""),
+        ("DELETE", paths::survey(seed), ""),
+        ("GET", paths::export(rich, "json"), ""),
     ];
     for (method, path, body) in &routes {
         for (n, header) in headers.iter().enumerate() {
@@ -1265,10 +1263,10 @@ struct Snapshot {
 
 fn snapshot(server: &TestServer, world: &World) -> Snapshot {
     Snapshot {
-        surveys: server.get("/api/surveys/").expect(200),
-        results: [world.seed_id(), world.rich_id()]
+        surveys: server.get(paths::SURVEYS).expect(200),
+        results: [&world.seed, &world.rich]
             .into_iter()
-            .map(|id| server.results(id))
+            .map(|survey| server.results(id_of(survey)))
             .collect(),
         rows: match server.postgres_url() {
             Some(url) => postgres_rows(&url),
@@ -1346,7 +1344,7 @@ fn set_up(server: &TestServer) -> World {
     let seed = server.survey(id_of(&seed));
     let rich = server.create_survey(&token, &rich_survey("Corpus rich target", false));
     let rich = server.survey(id_of(&rich));
-    let path = format!("/api/surveys/{}/", id_of(&seed));
+    let path = paths::survey(survey_id(&seed));
     server
         .put_json(&path, &vote(&seed, &[1, 0]), None)
         .expect(201);
@@ -1354,12 +1352,12 @@ fn set_up(server: &TestServer) -> World {
         {"question_id": question_id(&rich, 0), "choice_ids": [choice_id(&rich, 0, 1)]},
         {"question_id": question_id(&rich, 1), "choice_ids": [choice_id(&rich, 1, 2)]},
     ]});
-    let path = format!("/api/surveys/{}/responses/", id_of(&rich));
+    let path = paths::responses(survey_id(&rich));
     server.post_json(&path, &answers, None).expect(201);
     World { token, seed, rich }
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn every_case_of_a_generated_bad_input_corpus_gets_a_json_4xx_and_changes_nothing() {
     let server = TestServer::start();
@@ -1424,7 +1422,7 @@ fn every_case_of_a_generated_bad_input_corpus_gets_a_json_4xx_and_changes_nothin
         ),
         summary(per_status.iter().map(|(s, n)| format!("{s}×{n}")).collect()),
     );
-    let health = server.get("/api/health/").expect(200);
+    let health = server.get(paths::HEALTH).expect(200);
     assert_eq!(health["status"], "ok", "health after the corpus: {health}");
     let changes = changes(&before, &snapshot(&server, &world));
     assert!(

@@ -1,6 +1,7 @@
-//! The seed contract (CONTRACT.md Part 1), row by row, with the exact requests of the
+//! The seed contract (docs/seed-contract.md Part 1), row by row, with the exact requests of the
 //! seed's Vue client: axios JSON posts and `Authorization: Bearer: <jwt>`.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::Response;
@@ -9,7 +10,7 @@ use crate::harness::seed::{
 };
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, is_seed_timestamp, seed_survey, selected_of, survey_path,
+    choice_id, count_of, id_of, is_seed_timestamp, seed_survey, selected_of, survey_id,
     timestamp_secs, vote,
 };
 use crate::harness::token;
@@ -122,7 +123,7 @@ fn assert_timestamp(value: &Value) {
 fn register_answers_201_with_the_new_users_id_and_email() {
     let server = TestServer::start();
     let body = json!({"email": ANN, "password": PASSWORD});
-    let reply = server.axios("POST", "/api/register/", &body, None);
+    let reply = server.axios("POST", paths::REGISTER, &body, None);
     let user = reply.expect(201);
     assert_json_content_type(&reply);
     assert!(user["id"].is_u64(), "id is not an integer: {user}");
@@ -136,7 +137,7 @@ fn login_answers_200_with_a_token() {
     let server = TestServer::start();
     server.register(ANN, PASSWORD);
     let body = json!({"email": ANN, "password": PASSWORD});
-    let reply = server.axios("POST", "/api/login/", &body, None);
+    let reply = server.axios("POST", paths::LOGIN, &body, None);
     let login = reply.expect(200);
     assert_json_content_type(&reply);
     let token = login["token"].as_str().unwrap_or_default();
@@ -164,17 +165,17 @@ fn the_token_is_an_hs256_jwt_whose_integer_exp_is_thirty_minutes_after_iat() {
 #[test]
 fn the_survey_list_is_a_bare_array_of_surveys_oldest_first() {
     let server = TestServer::start();
-    let reply = server.get("/api/surveys/");
+    let reply = server.get(paths::SURVEYS);
     assert_eq!(reply.expect(200), json!([]));
     assert_json_content_type(&reply);
     let jwt = server.user(ANN);
     let first = server
-        .axios("POST", "/api/surveys/", &seed_survey("First"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("First"), Some(&jwt))
         .expect(201);
     let second = server
-        .axios("POST", "/api/surveys/", &seed_survey("Second"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("Second"), Some(&jwt))
         .expect(201);
-    let list = server.get("/api/surveys/").expect(200);
+    let list = server.get(paths::SURVEYS).expect(200);
     let list = list
         .as_array()
         .unwrap_or_else(|| panic!("not a bare array: {list}"));
@@ -188,7 +189,7 @@ fn the_seed_client_creates_a_survey_with_its_bearer_colon_header() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let sent = seed_survey("Favourite things");
-    let reply = server.axios("POST", "/api/surveys/", &sent, Some(&jwt));
+    let reply = server.axios("POST", paths::SURVEYS, &sent, Some(&jwt));
     let survey = reply.expect(201);
     assert_json_content_type(&reply);
     assert_survey_matches(&survey, &sent);
@@ -201,7 +202,7 @@ fn a_plain_bearer_header_creates_a_survey_too() {
     let sent = seed_survey("Plain bearer");
     let reply = axios_with_authorization(
         &server,
-        "/api/surveys/",
+        paths::SURVEYS,
         &sent,
         Some(&format!("Bearer {jwt}")),
     );
@@ -221,10 +222,10 @@ fn questions_and_choices_come_back_in_creation_order() {
         .collect();
     let sent = json!({"name": "Order", "questions": questions});
     let created = server
-        .axios("POST", "/api/surveys/", &sent, Some(&jwt))
+        .axios("POST", paths::SURVEYS, &sent, Some(&jwt))
         .expect(201);
     assert_survey_matches(&created, &sent);
-    let fetched = server.get(&survey_path(&created["id"])).expect(200);
+    let fetched = server.get(&paths::survey(survey_id(&created))).expect(200);
     assert_survey_matches(&fetched, &sent);
 }
 
@@ -233,12 +234,12 @@ fn a_survey_is_fetched_by_id_as_a_bare_object() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let created = server
-        .axios("POST", "/api/surveys/", &seed_survey("One"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("One"), Some(&jwt))
         .expect(201);
     server
-        .axios("POST", "/api/surveys/", &seed_survey("Two"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("Two"), Some(&jwt))
         .expect(201);
-    let reply = server.get(&survey_path(&created["id"]));
+    let reply = server.get(&paths::survey(survey_id(&created)));
     let fetched = reply.expect(200);
     assert_json_content_type(&reply);
     assert!(fetched.is_object(), "not a bare object: {fetched}");
@@ -250,9 +251,9 @@ fn putting_the_survey_back_with_a_choice_per_question_counts_each_chosen_choice(
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let created = server
-        .axios("POST", "/api/surveys/", &seed_survey("Votes"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("Votes"), Some(&jwt))
         .expect(201);
-    let path = survey_path(&created["id"]);
+    let path = paths::survey(survey_id(&created));
     let fetched = server.get(&path).expect(200);
 
     let reply = server.axios("PUT", &path, &vote(&fetched, &[2, 0]), None);
@@ -371,17 +372,18 @@ fn assert_lists(reply: &Response, header: &str, wanted: &str) {
 #[test]
 fn the_cors_preflight_is_answered_for_every_seed_request() {
     let server = TestServer::start();
+    let (survey, responses) = (paths::survey(1), paths::responses(1));
     let preflights = [
-        ("/api/register/", "POST"),
-        ("/api/login/", "POST"),
-        ("/api/surveys/", "GET"),
-        ("/api/surveys/", "POST"),
-        ("/api/surveys/1/", "GET"),
-        ("/api/surveys/1/", "PUT"),
+        (paths::REGISTER, "POST"),
+        (paths::LOGIN, "POST"),
+        (paths::SURVEYS, "GET"),
+        (paths::SURVEYS, "POST"),
+        (survey.as_str(), "GET"),
+        (survey.as_str(), "PUT"),
         // canvass's own routes are called from browsers too.
-        ("/api/me/", "GET"),
-        ("/api/surveys/1/", "DELETE"),
-        ("/api/surveys/1/responses/", "POST"),
+        (paths::ME, "GET"),
+        (survey.as_str(), "DELETE"),
+        (responses.as_str(), "POST"),
     ];
     for (path, method) in preflights {
         let reply = server.request(
@@ -414,21 +416,21 @@ fn the_cors_preflight_is_answered_for_every_seed_request() {
 fn answers_and_errors_carry_access_control_allow_origin() {
     let server = TestServer::start();
     server.register(ANN, PASSWORD);
-    let list = server.request("GET", "/api/surveys/", &[("Origin", ORIGIN)], b"");
+    let list = server.request("GET", paths::SURVEYS, &[("Origin", ORIGIN)], b"");
     assert_eq!(list.status, 200);
     assert_allows_origin(&list);
     let login = json!({"email": ANN, "password": PASSWORD});
-    let ok = server.axios("POST", "/api/login/", &login, None);
+    let ok = server.axios("POST", paths::LOGIN, &login, None);
     assert_eq!(ok.status, 200);
     assert_allows_origin(&ok);
     let bad_login = json!({"email": ANN, "password": "wrong"});
-    let refused = server.axios("POST", "/api/login/", &bad_login, None);
+    let refused = server.axios("POST", paths::LOGIN, &bad_login, None);
     refused.error(401);
     assert_allows_origin(&refused);
-    let anonymous = server.axios("POST", "/api/surveys/", &seed_survey("x"), None);
+    let anonymous = server.axios("POST", paths::SURVEYS, &seed_survey("x"), None);
     anonymous.error(401);
     assert_allows_origin(&anonymous);
-    let missing = server.request("GET", "/api/surveys/424242/", &[("Origin", ORIGIN)], b"");
+    let missing = server.request("GET", &paths::survey(424_242), &[("Origin", ORIGIN)], b"");
     missing.error(404);
     assert_allows_origin(&missing);
 }
@@ -442,7 +444,7 @@ fn a_bad_login_answers_the_seeds_invalid_credentials_body() {
         json!({"email": "nobody@example.com", "password": PASSWORD}),
     ];
     for attempt in attempts {
-        let reply = server.axios("POST", "/api/login/", &attempt, None);
+        let reply = server.axios("POST", paths::LOGIN, &attempt, None);
         assert_eq!(reply.error(401), invalid_credentials(), "login {attempt}");
         assert_json_content_type(&reply);
     }
@@ -465,7 +467,7 @@ fn a_missing_or_malformed_authorization_answers_the_seeds_invalid_token_body() {
     ];
     for authorization in headers {
         let reply =
-            axios_with_authorization(&server, "/api/surveys/", &seed_survey("x"), authorization);
+            axios_with_authorization(&server, paths::SURVEYS, &seed_survey("x"), authorization);
         assert_eq!(
             reply.error(401),
             invalid_token(),
@@ -473,14 +475,14 @@ fn a_missing_or_malformed_authorization_answers_the_seeds_invalid_token_body() {
         );
     }
     assert_eq!(
-        server.get("/api/surveys/").expect(200),
+        server.get(paths::SURVEYS).expect(200),
         json!([]),
         "a refused POST created a survey"
     );
     // The same token in the two-word form works, so the refusals were about the header.
     axios_with_authorization(
         &server,
-        "/api/surveys/",
+        paths::SURVEYS,
         &seed_survey("x"),
         Some(&bearer_colon),
     )
@@ -492,7 +494,7 @@ fn a_well_signed_token_for_an_unregistered_email_answers_the_invalid_token_body(
     let server = TestServer::start();
     server.user(ANN);
     let ghost = token::mint(&token::fresh_claims("ghost@example.com"));
-    let reply = server.axios("POST", "/api/surveys/", &seed_survey("x"), Some(&ghost));
+    let reply = server.axios("POST", paths::SURVEYS, &seed_survey("x"), Some(&ghost));
     assert_eq!(reply.error(401), invalid_token());
 }
 
@@ -501,9 +503,9 @@ fn an_expired_token_answers_the_seeds_expired_token_body() {
     let server = TestServer::start();
     server.user(ANN);
     let expired = token::expired(ANN);
-    let reply = server.axios("POST", "/api/surveys/", &seed_survey("x"), Some(&expired));
+    let reply = server.axios("POST", paths::SURVEYS, &seed_survey("x"), Some(&expired));
     assert_eq!(reply.error(401), expired_token());
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]));
 }
 
 #[test]
@@ -512,7 +514,7 @@ fn created_at_is_utc_whatever_the_servers_time_zone() {
     let server = TestServer::start_with_env(&[("TZ", "ABC-14")]);
     let jwt = server.user(ANN);
     let survey = server
-        .axios("POST", "/api/surveys/", &seed_survey("When"), Some(&jwt))
+        .axios("POST", paths::SURVEYS, &seed_survey("When"), Some(&jwt))
         .expect(201);
     let question = &survey["questions"][0];
     for value in [
@@ -536,13 +538,13 @@ fn names_and_choices_round_trip_any_unicode() {
         {"question": "Ünïcödé? 🚀", "choices": ["Ja ✅", "Nein ❌", "\u{1}soh\u{7f}"]},
     ]});
     let created = server
-        .axios("POST", "/api/surveys/", &sent, Some(&jwt))
+        .axios("POST", paths::SURVEYS, &sent, Some(&jwt))
         .expect(201);
     assert_survey_matches(&created, &sent);
     assert_survey_matches(&server.survey(id_of(&created)), &sent);
     // All but NUL, which PostgreSQL cannot store: refused on every backend alike.
     let nul = json!({"name": "N", "questions": [{"question": "Q", "choices": ["a", "\u{0}"]}]});
     server
-        .axios("POST", "/api/surveys/", &nul, Some(&jwt))
+        .axios("POST", paths::SURVEYS, &nul, Some(&jwt))
         .error_naming("questions[0].choices[1]");
 }

@@ -8,13 +8,16 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::harness::cli::{Cli, Machine, Run};
 use crate::harness::postgres::TestDatabase;
 use crate::harness::server::{PASSWORD, TestServer};
-use crate::harness::survey::{choice_id, id_of, question_id, rich_survey, seed_survey, vote};
+use crate::harness::survey::{
+    choice_id, id_of, path_id, question_id, rich_survey, seed_survey, survey_id, vote,
+};
 
 const OWNER: &str = "owner@example.com";
 const ANN: &str = "Ann@Example.com";
@@ -109,7 +112,7 @@ fn populate(server: &TestServer) -> Installation {
     let lunch = server.create_survey(&owner, &rich_survey("Lunch", true));
     let gone = server.create_survey(&owner, &seed_survey("Gone"));
     let colours = server.create_survey(&owner, &seed_survey("Colours"));
-    let responses = format!("/api/surveys/{}/responses/", lunch["id"]);
+    let responses = paths::responses(survey_id(&lunch));
     // Water before Tea: answers are copied in the order they were given.
     let by_ann = json!({"answers": [
         {"question_id": question_id(&lunch, 0), "choice_ids": [choice_id(&lunch, 0, 1)]},
@@ -130,22 +133,19 @@ fn populate(server: &TestServer) -> Installation {
     server
         .axios(
             "PUT",
-            &format!("/api/surveys/{}/", colours["id"]),
+            &paths::survey(survey_id(&colours)),
             &vote(&colours, &[2, 0]),
             None,
         )
         .expect(201);
     server
-        .post(
-            &format!("/api/surveys/{}/close/", colours["id"]),
-            Some(&owner),
-        )
+        .post(&paths::close(survey_id(&colours)), Some(&owner))
         .expect(200);
-    let deleted = server.delete(&format!("/api/surveys/{}/", gone["id"]), Some(&owner));
+    let deleted = server.delete(&paths::survey(survey_id(&gone)), Some(&owner));
     assert_eq!(deleted.status, 204, "{}", deleted.text());
-    server.post("/api/logout-all/", Some(&bob)).expect(200);
+    server.post(paths::LOGOUT_ALL, Some(&bob)).expect(200);
     let wrong = json!({"email": "nobody@example.com", "password": "not the password"});
-    server.post_json("/api/login/", &wrong, None).error(401);
+    server.post_json(paths::LOGIN, &wrong, None).error(401);
     Installation {
         owner,
         revoked: bob,
@@ -169,15 +169,10 @@ struct View {
 #[track_caller]
 fn view(server: &TestServer, installation: &Installation) -> View {
     let token = &installation.owner;
-    let export = |id: u64, format: &str| {
-        server.get_as(
-            &format!("/api/surveys/{id}/responses/?format={format}"),
-            token,
-        )
-    };
+    let export = |id: u64, format: &str| server.get_as(&paths::export(path_id(id), format), token);
     View {
-        me: server.get_as("/api/me/", token).expect(200),
-        list: server.get("/api/surveys/").expect(200),
+        me: server.get_as(paths::ME, token).expect(200),
+        list: server.get(paths::SURVEYS).expect(200),
         surveys: installation
             .surveys
             .iter()
@@ -210,7 +205,7 @@ fn view(server: &TestServer, installation: &Installation) -> View {
 fn accounts_and_resends_carry_over(server: &TestServer, installation: &Installation) {
     server.login(ANN, PASSWORD);
     server.login(&ANN.to_lowercase(), PASSWORD);
-    server.get_as("/api/me/", &installation.revoked).error(401);
+    server.get_as(paths::ME, &installation.revoked).error(401);
     let (path, body, id) = &installation.resend;
     let again = server
         .post_json(path, body, Some(&installation.owner))
@@ -261,11 +256,7 @@ fn new_ids_follow_the_copied_ones(server: &TestServer, before: &View) {
         {"question_id": question_id(&fresh, 1), "choice_ids": [choice_id(&fresh, 1, 0)]},
     ]});
     let response = server
-        .post_json(
-            &format!("/api/surveys/{}/responses/", fresh["id"]),
-            &answer,
-            None,
-        )
+        .post_json(&paths::responses(survey_id(&fresh)), &answer, None)
         .expect(201);
     assert!(id_of(&response) > copied_response, "{response}");
 }
@@ -363,8 +354,8 @@ fn a_target_that_holds_data_is_refused_and_left_alone() {
         .stderr_contains("already holds data (1 row in users)")
         .stdout_is_empty();
     occupied.restart();
-    assert_eq!(occupied.get("/api/surveys/").expect(200), json!([]));
-    occupied.get_as("/api/me/", &token).expect(200);
+    assert_eq!(occupied.get(paths::SURVEYS).expect(200), json!([]));
+    occupied.get_as(paths::ME, &token).expect(200);
 
     copy_db(original.db_path(), original.db_path())
         .code(1)

@@ -1,4 +1,4 @@
-//! Exact counts under concurrency (CONTRACT.md Part 2), and what survives the process:
+//! Exact counts under concurrency (docs/seed-contract.md Part 2), and what survives the process:
 //! restarts, SIGTERM, `kill -9`, the generated secret.
 
 use std::fs;
@@ -11,6 +11,7 @@ use std::sync::{Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::read_response;
@@ -18,7 +19,7 @@ use crate::harness::postgres::TestDatabase;
 use crate::harness::seed::invalid_token;
 use crate::harness::server::{PASSWORD, TEST_SECRET, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_path, vote,
+    choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_id, vote,
 };
 use crate::harness::token;
 
@@ -31,7 +32,7 @@ fn mode_of(path: &Path) -> u32 {
     metadata.permissions().mode() & 0o777
 }
 
-// See: CONTRACT.md Part 2, "concurrent PUTs lose votes (read-modify-write)".
+// See: docs/seed-contract.md Part 2, "concurrent PUTs lose votes (read-modify-write)".
 #[test]
 fn two_hundred_concurrent_seed_votes_are_all_counted() {
     let server = TestServer::start();
@@ -40,7 +41,7 @@ fn two_hundred_concurrent_seed_votes_are_all_counted() {
         json!({"name": "Race", "questions": [{"question": "Which?", "choices": ["A", "B"]}]});
     let survey = server.create_survey(&jwt, &body);
     let fetched = server.survey(id_of(&survey));
-    let path = survey_path(&survey["id"]);
+    let path = paths::survey(survey_id(&survey));
     // Every third voter picks B, so a lost update on either choice shows.
     let picks: Vec<usize> = (0..VOTERS).map(|n| usize::from(n % 3 == 0)).collect();
     let barrier = Barrier::new(VOTERS);
@@ -80,7 +81,7 @@ fn two_hundred_concurrent_seed_votes_are_all_counted() {
     );
 }
 
-// See: CONTRACT.md Part 2, "every accepted response counted, exactly, under any concurrency".
+// See: docs/seed-contract.md Part 2, "every accepted response counted, exactly, under any concurrency".
 #[test]
 fn concurrent_responses_by_one_user_are_accepted_once_when_one_per_user() {
     let server = TestServer::start();
@@ -93,7 +94,7 @@ fn concurrent_responses_by_one_user_are_accepted_once_when_one_per_user() {
     let answers = json!({"answers": [
         {"question_id": question_id(&survey, 0), "choice_ids": [choice_id(&survey, 0, 0)]},
     ]});
-    let path = format!("/api/surveys/{}/responses/", survey["id"]);
+    let path = paths::responses(survey_id(&survey));
     let tries = 20;
     let barrier = Barrier::new(tries);
     let statuses: Vec<u16> = thread::scope(|scope| {
@@ -163,7 +164,7 @@ fn on_postgres_the_startup_line_names_the_database_but_not_its_password() {
 
 #[test]
 fn the_default_address_is_the_seed_clients_127_0_0_1_port_5000() {
-    // The seed client's API_URL is fixed (CONTRACT.md Part 1). Another process may hold
+    // The seed client's API_URL is fixed (docs/seed-contract.md Part 1). Another process may hold
     // the port: then the error must name the address instead.
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_canvass"));
@@ -258,7 +259,7 @@ fn survey_with_answers(server: &TestServer) -> (Value, String) {
     let ann = server.user(ANN);
     let survey = server.create_survey(&owner, &seed_survey("Lasting"));
     let fetched = server.survey(id_of(&survey));
-    let path = survey_path(&survey["id"]);
+    let path = paths::survey(survey_id(&survey));
     server
         .axios("PUT", &path, &vote(&fetched, &[0, 1]), None)
         .expect(201);
@@ -270,11 +271,7 @@ fn survey_with_answers(server: &TestServer) -> (Value, String) {
         {"question_id": question_id(&survey, 1), "choice_ids": [choice_id(&survey, 1, 0)]},
     ]});
     server
-        .post_json(
-            &format!("/api/surveys/{}/responses/", survey["id"]),
-            &answers,
-            Some(&ann),
-        )
+        .post_json(&paths::responses(survey_id(&survey)), &answers, Some(&ann))
         .expect(201);
     (survey, owner)
 }
@@ -304,10 +301,10 @@ fn users_surveys_votes_and_tokens_survive_a_restart() {
     let fetched = server.survey(id_of(&survey));
     assert_eq!(fetched["name"], survey["name"]);
     assert_eq!(fetched["questions"].as_array().map(Vec::len), Some(2));
-    server.get_as("/api/me/", &owner).expect(200);
+    server.get_as(paths::ME, &owner).expect(200);
     server.login(ANN, PASSWORD);
     let again = json!({"email": ANN, "password": PASSWORD});
-    server.post_json("/api/register/", &again, None).error(409);
+    server.post_json(paths::REGISTER, &again, None).error(409);
 }
 
 #[test]
@@ -315,29 +312,26 @@ fn revocations_closures_and_deletions_survive_a_restart() {
     let mut server = TestServer::start();
     let owner = server.user(OWNER);
     let revoked = server.user(ANN);
-    server.post("/api/logout-all/", Some(&revoked)).expect(200);
+    server.post(paths::LOGOUT_ALL, Some(&revoked)).expect(200);
     let closed = server.create_survey(&owner, &seed_survey("Closed"));
     let deleted = server.create_survey(&owner, &seed_survey("Deleted"));
     server
-        .post(
-            &format!("/api/surveys/{}/close/", closed["id"]),
-            Some(&owner),
-        )
+        .post(&paths::close(survey_id(&closed)), Some(&owner))
         .expect(200);
-    let gone = server.delete(&survey_path(&deleted["id"]), Some(&owner));
+    let gone = server.delete(&paths::survey(survey_id(&deleted)), Some(&owner));
     assert_eq!(gone.status, 204, "{}", gone.text());
     server.restart();
     assert_eq!(
-        server.get_as("/api/me/", &revoked).error(401),
+        server.get_as(paths::ME, &revoked).error(401),
         invalid_token()
     );
     assert_eq!(server.survey(id_of(&closed))["status"], "closed");
-    server.get(&survey_path(&deleted["id"])).error(404);
+    server.get(&paths::survey(survey_id(&deleted))).error(404);
     let fetched = server.survey(id_of(&closed));
     server
         .axios(
             "PUT",
-            &survey_path(&closed["id"]),
+            &paths::survey(survey_id(&closed)),
             &vote(&fetched, &[0, 0]),
             None,
         )
@@ -355,7 +349,7 @@ fn without_canvass_secret_the_server_keeps_a_private_key_beside_the_database() {
     // The generated key is its own: the tests' secret signs nothing here.
     let minted = token::mint(&token::fresh_claims(ANN));
     assert_eq!(
-        server.get_as("/api/me/", &minted).error(401),
+        server.get_as(paths::ME, &minted).error(401),
         invalid_token()
     );
 
@@ -366,7 +360,7 @@ fn without_canvass_secret_the_server_keeps_a_private_key_beside_the_database() {
         "the restart replaced secret.key"
     );
     assert_eq!(mode_of(&key), 0o600);
-    server.get_as("/api/me/", &ann).expect(200);
+    server.get_as(paths::ME, &ann).expect(200);
 }
 
 #[test]
@@ -377,7 +371,7 @@ fn each_installation_generates_its_own_secret() {
     assert_ne!(read(&first), read(&second));
     let ann = first.user(ANN);
     second.register(ANN, PASSWORD);
-    assert_eq!(second.get_as("/api/me/", &ann).error(401), invalid_token());
+    assert_eq!(second.get_as(paths::ME, &ann).error(401), invalid_token());
 }
 
 #[test]
@@ -388,7 +382,7 @@ fn a_killed_server_keeps_every_committed_answer_and_an_intact_database() {
     server.kill9();
     server.restart();
     assert_answers_kept(&server, &survey);
-    server.get_as("/api/me/", &owner).expect(200);
+    server.get_as(paths::ME, &owner).expect(200);
     // Once more, and check the file as the crash left it.
     server.kill9();
     let db = rusqlite::Connection::open(server.db_path()).unwrap();

@@ -1,7 +1,8 @@
-//! What the HTTP layer must survive (CONTRACT.md Part 2, last row; README "Running the
+//! What the HTTP layer must survive (docs/seed-contract.md Part 2, last row; README "Running the
 //! server"): oversized and malformed requests get a JSON error and the server keeps
 //! serving; every request leaves one log line.
 
+use canvass::protocol::paths;
 use serde_json::json;
 
 use crate::harness::http::Response;
@@ -22,11 +23,11 @@ fn parse(reply: &[u8]) -> Response {
 
 #[track_caller]
 fn assert_still_serving(server: &TestServer) {
-    let health = server.get("/api/health/").expect(200);
+    let health = server.get(paths::HEALTH).expect(200);
     assert_eq!(health["status"], "ok");
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn a_declared_terabyte_body_gets_413_before_it_is_sent_and_the_server_keeps_answering() {
     let server = TestServer::start();
@@ -41,7 +42,7 @@ fn a_declared_terabyte_body_gets_413_before_it_is_sent_and_the_server_keeps_answ
     }
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn a_two_mebibyte_body_gets_413_and_the_server_keeps_answering() {
     let server = TestServer::start();
@@ -50,14 +51,14 @@ fn a_two_mebibyte_body_gets_413_and_the_server_keeps_answering() {
     body.extend_from_slice(b"\"}");
     let headers = [("Content-Type", "application/json")];
     server
-        .request("POST", "/api/register/", &headers, &body)
+        .request("POST", paths::REGISTER, &headers, &body)
         .error(413);
     assert_still_serving(&server);
     // Nothing was registered on the way.
     server.register("ann@example.com", PASSWORD);
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn a_chunked_body_past_the_limit_gets_413_and_the_server_keeps_answering() {
     let server = TestServer::start();
@@ -88,12 +89,12 @@ fn a_body_of_exactly_the_limit_is_read() {
     body.resize(MAX_BODY, b' ');
     let headers = [("Content-Type", "application/json")];
     let login = server
-        .request("POST", "/api/login/", &headers, &body)
+        .request("POST", paths::LOGIN, &headers, &body)
         .expect(200);
     assert!(login["token"].is_string(), "{login}");
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn a_truncated_body_gets_400_and_the_server_keeps_answering() {
     let server = TestServer::start();
@@ -111,21 +112,21 @@ fn a_forty_kibibyte_header_gets_431_and_the_server_keeps_answering() {
     let server = TestServer::start();
     let filler = "a".repeat(40 * 1024);
     server
-        .request("GET", "/api/health/", &[("X-Filler", &filler)], b"")
+        .request("GET", paths::HEALTH, &[("X-Filler", &filler)], b"")
         .error(431);
     assert_still_serving(&server);
     let many: Vec<(String, String)> = (0..1000)
         .map(|n| (format!("X-Filler-{n}"), "b".repeat(40)))
         .collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    server.request("GET", "/api/health/", &many, b"").error(431);
+    server.request("GET", paths::HEALTH, &many, b"").error(431);
     assert_still_serving(&server);
 }
 
 #[test]
 fn a_forty_kibibyte_url_gets_414_and_the_server_keeps_answering() {
     let server = TestServer::start();
-    let path = format!("/api/surveys/?q={}", "a".repeat(40 * 1024));
+    let path = format!("{}?q={}", paths::SURVEYS, "a".repeat(40 * 1024));
     server.get(&path).error(414);
     assert_still_serving(&server);
 }
@@ -133,15 +134,15 @@ fn a_forty_kibibyte_url_gets_414_and_the_server_keeps_answering() {
 #[test]
 fn an_unknown_or_wrong_method_gets_405() {
     let server = TestServer::start();
-    server.request("BREW", "/api/surveys/", &[], b"").error(405);
+    server.request("BREW", paths::SURVEYS, &[], b"").error(405);
     server
-        .request("PATCH", "/api/surveys/", &[], b"{}")
+        .request("PATCH", paths::SURVEYS, &[], b"{}")
         .error(405);
     server
-        .request("DELETE", "/api/surveys/", &[], b"")
+        .request("DELETE", paths::SURVEYS, &[], b"")
         .error(405);
-    server.request("GET", "/api/register/", &[], b"").error(405);
-    server.request("PUT", "/api/login/", &[], b"{}").error(405);
+    server.request("GET", paths::REGISTER, &[], b"").error(405);
+    server.request("PUT", paths::LOGIN, &[], b"{}").error(405);
     assert_still_serving(&server);
 }
 
@@ -151,10 +152,10 @@ fn an_invalid_utf8_body_gets_400() {
     let headers = [("Content-Type", "application/json")];
     let body = b"{\"email\": \"\xff\xfe@example.com\", \"password\": \"x\"}";
     server
-        .request("POST", "/api/register/", &headers, body)
+        .request("POST", paths::REGISTER, &headers, body)
         .error(400);
     server
-        .request("POST", "/api/login/", &headers, b"\xc3\x28")
+        .request("POST", paths::LOGIN, &headers, b"\xc3\x28")
         .error(400);
     assert_still_serving(&server);
 }
@@ -172,10 +173,10 @@ fn deeply_nested_json_gets_400() {
     let objects = "{\"a\":".repeat(10_000);
     for body in [arrays, objects] {
         server
-            .request("POST", "/api/register/", &headers[..1], body.as_bytes())
+            .request("POST", paths::REGISTER, &headers[..1], body.as_bytes())
             .error(400);
         server
-            .request("POST", "/api/surveys/", &headers, body.as_bytes())
+            .request("POST", paths::SURVEYS, &headers, body.as_bytes())
             .error(400);
     }
     assert_still_serving(&server);
@@ -234,7 +235,7 @@ fn requests_kept_alive_on_one_connection_are_each_answered() {
     assert_eq!(replies[3].json(), json!([]));
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn the_bytes_of_a_refused_body_are_never_read_as_a_request() {
     let server = TestServer::start();
@@ -260,24 +261,22 @@ fn logs(line: &str, method: &str, path: &str, status: &str) -> bool {
 #[test]
 fn each_request_logs_one_line_with_method_path_and_status() {
     let server = TestServer::start();
-    server.get("/api/health/").expect(200);
+    server.get(paths::HEALTH).expect(200);
     server.wait_for_stderr_line("GET /api/health/ 200", |l| {
-        logs(l, "GET", "/api/health/", "200")
+        logs(l, "GET", paths::HEALTH, "200")
     });
-    server.get("/api/surveys/777/").error(404);
+    let missing = paths::survey(777);
+    server.get(&missing).error(404);
     server.wait_for_stderr_line("GET /api/surveys/777/ 404", |l| {
-        logs(l, "GET", "/api/surveys/777/", "404")
+        logs(l, "GET", &missing, "404")
     });
     let bad = json!({"email": "nobody@example.com", "password": "x"});
-    server.post_json("/api/login/", &bad, None).error(401);
+    server.post_json(paths::LOGIN, &bad, None).error(401);
     server.wait_for_stderr_line("POST /api/login/ 401", |l| {
-        logs(l, "POST", "/api/login/", "401")
+        logs(l, "POST", paths::LOGIN, "401")
     });
     let stderr = server.stderr();
-    let lines = stderr
-        .lines()
-        .filter(|l| l.contains("/api/surveys/777/"))
-        .count();
+    let lines = stderr.lines().filter(|l| l.contains(&missing)).count();
     assert_eq!(lines, 1, "one request, {lines} lines:\n{stderr}");
 }
 
@@ -285,8 +284,8 @@ fn each_request_logs_one_line_with_method_path_and_status() {
 fn log_lines_never_show_tokens_or_passwords() {
     let server = TestServer::start();
     let jwt = server.user("ann@example.com");
-    server.get_as("/api/me/", &jwt).expect(200);
-    server.wait_for_stderr_line("GET /api/me/ 200", |l| logs(l, "GET", "/api/me/", "200"));
+    server.get_as(paths::ME, &jwt).expect(200);
+    server.wait_for_stderr_line("GET /api/me/ 200", |l| logs(l, "GET", paths::ME, "200"));
     let signature = jwt.rsplit('.').next().unwrap();
     let stderr = server.stderr();
     assert!(!stderr.contains(signature), "a token in the log:\n{stderr}");

@@ -6,11 +6,12 @@
 use std::sync::Barrier;
 use std::thread;
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::Response;
 use crate::harness::server::TestServer;
-use crate::harness::survey::{choice_id, count_of, id_of, question_id, rich_survey};
+use crate::harness::survey::{choice_id, count_of, id_of, question_id, rich_survey, survey_id};
 
 const OWNER: &str = "owner@example.com";
 const ANN: &str = "ann@example.com";
@@ -25,7 +26,7 @@ fn rich(one_response_per_user: bool) -> (TestServer, String, Value) {
 }
 
 fn responses_path(survey: &Value) -> String {
-    format!("/api/surveys/{}/responses/", survey["id"])
+    paths::responses(survey_id(survey))
 }
 
 /// Pizza; Tea; no text. With `client_id` in the body when given.
@@ -181,7 +182,7 @@ fn a_resend_after_the_survey_closed_is_acknowledged() {
     let (server, owner, survey) = rich(false);
     let body = answers(&survey, Some(UUID));
     let first = send(&server, &survey, &body, None, None).expect(201);
-    let close = format!("/api/surveys/{}/close/", survey["id"]);
+    let close = paths::close(survey_id(&survey));
     server.post(&close, Some(&owner)).expect(200);
     assert_eq!(send(&server, &survey, &body, None, None).expect(200), first);
     // A response the survey never had is refused as before.

@@ -1,6 +1,7 @@
 //! Token attacks, which all get the seed's invalid-token 401, and the native token routes:
 //! refresh and logout-all.
 
+use canvass::protocol::paths;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
@@ -16,15 +17,15 @@ const BOB: &str = "bob@example.com";
 /// `/api/me/`, and that the write made nothing.
 #[track_caller]
 fn assert_refused(server: &TestServer, jwt: &str, what: &str) {
-    let create = server.axios("POST", "/api/surveys/", &seed_survey(what), Some(jwt));
+    let create = server.axios("POST", paths::SURVEYS, &seed_survey(what), Some(jwt));
     assert_eq!(
         create.error(401),
         invalid_token(),
         "{what}: POST /api/surveys/"
     );
-    let me = server.get_as("/api/me/", jwt);
+    let me = server.get_as(paths::ME, jwt);
     assert_eq!(me.error(401), invalid_token(), "{what}: GET /api/me/");
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]), "{what}");
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]), "{what}");
 }
 
 #[test]
@@ -92,7 +93,7 @@ fn garbage_and_empty_tokens_are_refused() {
     for garbage in ["garbage!!", "a.b.c", "..", "e30.e30.e30", truncated] {
         assert_refused(&server, garbage, garbage);
     }
-    let reply = server.request("GET", "/api/me/", &[("Authorization", "Bearer ")], b"");
+    let reply = server.request("GET", paths::ME, &[("Authorization", "Bearer ")], b"");
     assert_eq!(reply.error(401), invalid_token(), "an empty bearer token");
 }
 
@@ -102,7 +103,7 @@ fn a_token_minted_with_the_test_secret_is_accepted() {
     let server = TestServer::start();
     let user = server.register(ANN, PASSWORD);
     let minted = mint(&fresh_claims(ANN));
-    let me = server.get_as("/api/me/", &minted).expect(200);
+    let me = server.get_as(paths::ME, &minted).expect(200);
     assert_eq!(me["id"], user["id"], "{me}");
 }
 
@@ -111,13 +112,13 @@ fn an_expired_token_answers_the_expired_body_everywhere() {
     let server = TestServer::start();
     server.user(ANN);
     let expired = token::expired(ANN);
-    let create = server.axios("POST", "/api/surveys/", &seed_survey("x"), Some(&expired));
+    let create = server.axios("POST", paths::SURVEYS, &seed_survey("x"), Some(&expired));
     assert_eq!(create.error(401), expired_token());
     assert_eq!(
-        server.get_as("/api/me/", &expired).error(401),
+        server.get_as(paths::ME, &expired).error(401),
         expired_token()
     );
-    let refresh = server.post("/api/token/refresh/", Some(&expired));
+    let refresh = server.post(paths::TOKEN_REFRESH, Some(&expired));
     assert_eq!(refresh.error(401), expired_token());
 }
 
@@ -126,7 +127,7 @@ fn a_refreshed_token_works_for_the_same_user() {
     let server = TestServer::start();
     let user = server.register(ANN, PASSWORD);
     let first = server.login(ANN, PASSWORD);
-    let refreshed = server.post("/api/token/refresh/", Some(&first)).expect(200);
+    let refreshed = server.post(paths::TOKEN_REFRESH, Some(&first)).expect(200);
     let fresh = refreshed["token"]
         .as_str()
         .unwrap_or_else(|| panic!("refresh answered no token: {refreshed}"));
@@ -138,17 +139,17 @@ fn a_refreshed_token_works_for_the_same_user() {
         claims["exp"].as_i64() >= old_claims["exp"].as_i64(),
         "{claims} vs {old_claims}"
     );
-    let me = server.get_as("/api/me/", fresh).expect(200);
+    let me = server.get_as(paths::ME, fresh).expect(200);
     assert_eq!(me["id"], user["id"]);
     server
         .axios(
             "POST",
-            "/api/surveys/",
+            paths::SURVEYS,
             &seed_survey("after refresh"),
             Some(fresh),
         )
         .expect(201);
-    server.post("/api/token/refresh/", None).error(401);
+    server.post(paths::TOKEN_REFRESH, None).error(401);
 }
 
 #[test]
@@ -158,27 +159,27 @@ fn logout_all_revokes_every_earlier_token_while_a_new_login_works() {
     let bob = server.user(BOB);
     let older = server.login(ANN, PASSWORD);
     let newer = server.login(ANN, PASSWORD);
-    let refreshed = server.post("/api/token/refresh/", Some(&older)).expect(200);
+    let refreshed = server.post(paths::TOKEN_REFRESH, Some(&older)).expect(200);
     let refreshed = refreshed["token"].as_str().unwrap().to_owned();
 
-    let reply = server.post("/api/logout-all/", Some(&newer)).expect(200);
+    let reply = server.post(paths::LOGOUT_ALL, Some(&newer)).expect(200);
     assert!(reply["message"].is_string(), "{reply}");
 
     for revoked in [&older, &newer, &refreshed] {
         assert_eq!(
-            server.get_as("/api/me/", revoked).error(401),
+            server.get_as(paths::ME, revoked).error(401),
             invalid_token()
         );
-        let create = server.axios("POST", "/api/surveys/", &seed_survey("x"), Some(revoked));
+        let create = server.axios("POST", paths::SURVEYS, &seed_survey("x"), Some(revoked));
         assert_eq!(create.error(401), invalid_token());
-        server.post("/api/token/refresh/", Some(revoked)).error(401);
+        server.post(paths::TOKEN_REFRESH, Some(revoked)).error(401);
     }
     let again = server.login(ANN, PASSWORD);
-    server.get_as("/api/me/", &again).expect(200);
+    server.get_as(paths::ME, &again).expect(200);
     server
-        .axios("POST", "/api/surveys/", &seed_survey("again"), Some(&again))
+        .axios("POST", paths::SURVEYS, &seed_survey("again"), Some(&again))
         .expect(201);
     // Another user's tokens are untouched.
-    server.get_as("/api/me/", &bob).expect(200);
-    server.post("/api/logout-all/", None).error(401);
+    server.get_as(paths::ME, &bob).expect(200);
+    server.post(paths::LOGOUT_ALL, None).error(401);
 }

@@ -33,6 +33,7 @@ mod jwt;
 mod layout;
 mod native;
 mod offline;
+mod openapi;
 mod reliability;
 mod replicas;
 mod seed_bugs;

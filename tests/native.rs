@@ -1,22 +1,18 @@
-//! The canvass-native routes of the README (CONTRACT.md Part 3): health, me, rich surveys,
+//! The canvass-native routes of the README (docs/seed-contract.md Part 3): health, me, rich surveys,
 //! responses and their rules, closing, deleting, results, export and paging.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::seed::invalid_token;
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, question_id, rich_survey, seed_survey, selected_of, survey_path,
-    vote,
+    choice_id, count_of, id_of, question_id, rich_survey, seed_survey, selected_of, survey_id, vote,
 };
 
 const OWNER: &str = "owner@example.com";
 const ANN: &str = "ann@example.com";
 const BOB: &str = "bob@example.com";
-
-fn responses_path(survey: &Value) -> String {
-    format!("/api/surveys/{}/responses/", survey["id"])
-}
 
 /// A complete, valid set of answers to `rich_survey`: Pizza; Tea and Water; a text.
 fn rich_answers(survey: &Value, text: &str) -> Value {
@@ -31,7 +27,7 @@ fn rich_answers(survey: &Value, text: &str) -> Value {
 #[test]
 fn health_answers_ok_with_the_version() {
     let server = TestServer::start();
-    let health = server.get("/api/health/").expect(200);
+    let health = server.get(paths::HEALTH).expect(200);
     assert_eq!(
         health,
         json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
@@ -44,7 +40,7 @@ fn me_answers_whose_token_it_is() {
     let user = server.register(ANN, PASSWORD);
     server.register(BOB, PASSWORD);
     let jwt = server.login(ANN, PASSWORD);
-    let me = server.get_as("/api/me/", &jwt).expect(200);
+    let me = server.get_as(paths::ME, &jwt).expect(200);
     assert_eq!(me["id"], user["id"], "{me}");
     assert_eq!(me["email"], ANN, "{me}");
     assert!(
@@ -52,9 +48,9 @@ fn me_answers_whose_token_it_is() {
         "{me}"
     );
     let seed_form = format!("Bearer: {jwt}");
-    let again = server.request("GET", "/api/me/", &[("Authorization", &seed_form)], b"");
+    let again = server.request("GET", paths::ME, &[("Authorization", &seed_form)], b"");
     assert_eq!(again.expect(200)["id"], user["id"]);
-    assert_eq!(server.get("/api/me/").error(401), invalid_token());
+    assert_eq!(server.get(paths::ME).error(401), invalid_token());
 }
 
 #[test]
@@ -147,10 +143,10 @@ fn rich_questions_that_break_their_kind_are_refused() {
     for (question, field) in cases {
         let body = json!({"name": "Bad", "questions": [question]});
         server
-            .post_json("/api/surveys/", &body, Some(&jwt))
+            .post_json(paths::SURVEYS, &body, Some(&jwt))
             .error_naming(field);
     }
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]));
 }
 
 #[test]
@@ -158,7 +154,7 @@ fn answers_are_recorded_and_counted_in_results() {
     let server = TestServer::start();
     let jwt = server.user(OWNER);
     let survey = server.create_survey(&jwt, &rich_survey("Lunch", false));
-    let path = responses_path(&survey);
+    let path = paths::responses(survey_id(&survey));
     let first = server
         .post_json(&path, &rich_answers(&survey, "More pizza"), None)
         .expect(201);
@@ -221,7 +217,7 @@ fn results_count_seed_votes_with_native_responses() {
     server
         .axios(
             "PUT",
-            &survey_path(&survey["id"]),
+            &paths::survey(survey_id(&survey)),
             &vote(&fetched, &[1, 0]),
             None,
         )
@@ -231,7 +227,7 @@ fn results_count_seed_votes_with_native_responses() {
         {"question_id": question_id(&survey, 1), "choice_ids": [choice_id(&survey, 1, 1)]},
     ]});
     server
-        .post_json(&responses_path(&survey), &native, None)
+        .post_json(&paths::responses(survey_id(&survey)), &native, None)
         .expect(201);
     let results = server.results(id_of(&survey));
     assert_eq!(results["responses"], 2, "{results}");
@@ -312,7 +308,7 @@ fn answers_that_break_the_surveys_rules_are_refused_and_nothing_is_recorded() {
         ("no answers key", json!({})),
     ];
     for (what, body) in cases {
-        let reply = server.post_json(&responses_path(&survey), &body, None);
+        let reply = server.post_json(&paths::responses(survey_id(&survey)), &body, None);
         assert_eq!(reply.status, 400, "{what}: {}", reply.text());
         reply.error(400);
     }
@@ -336,7 +332,7 @@ fn an_optional_question_may_be_left_out() {
     let valid = rich_answers(&survey, "unused");
     let body = json!({"answers": [valid["answers"][0], valid["answers"][1]]});
     server
-        .post_json(&responses_path(&survey), &body, None)
+        .post_json(&paths::responses(survey_id(&survey)), &body, None)
         .expect(201);
     let results = server.results(id_of(&survey));
     assert_eq!(results["responses"], 1);
@@ -373,7 +369,7 @@ fn one_response_counts_a_choice_once_however_often_it_is_sent() {
     ];
     let mut accepted = 0;
     for body in repeats {
-        let reply = server.post_json(&responses_path(&survey), &body, None);
+        let reply = server.post_json(&paths::responses(survey_id(&survey)), &body, None);
         if reply.status == 201 {
             accepted += 1;
         } else {
@@ -391,7 +387,7 @@ fn one_response_counts_a_choice_once_however_often_it_is_sent() {
         {"question_id": q1, "choice_ids": [tea]},
     ]});
     server
-        .post_json(&responses_path(&survey), &split, None)
+        .post_json(&paths::responses(survey_id(&survey)), &split, None)
         .error(400);
     assert_eq!(count_of(&server.results(id_of(&survey)), salad), 0);
 }
@@ -402,7 +398,7 @@ fn a_seed_vote_naming_a_question_twice_counts_once_or_is_refused() {
     let jwt = server.user(OWNER);
     let survey = server.create_survey(&jwt, &seed_survey("Twice"));
     let fetched = server.survey(id_of(&survey));
-    let path = survey_path(&survey["id"]);
+    let path = paths::survey(survey_id(&survey));
     let mut same = vote(&fetched, &[0, 0]);
     let first = same["questions"][0].clone();
     same["questions"].as_array_mut().unwrap().push(first);
@@ -435,7 +431,7 @@ fn one_response_per_user_needs_a_login_and_refuses_a_second_response() {
     let ann = server.user(ANN);
     let bob = server.user(BOB);
     let survey = server.create_survey(&owner, &rich_survey("Once", true));
-    let path = responses_path(&survey);
+    let path = paths::responses(survey_id(&survey));
     let answers = rich_answers(&survey, "hi");
     assert_eq!(
         server.post_json(&path, &answers, None).error(401),
@@ -460,7 +456,7 @@ fn one_response_per_user_holds_for_seed_votes_too() {
     ]});
     let survey = server.create_survey(&owner, &body);
     let fetched = server.survey(id_of(&survey));
-    let path = survey_path(&survey["id"]);
+    let path = paths::survey(survey_id(&survey));
     let ballot = vote(&fetched, &[0]);
     assert_eq!(
         server.axios("PUT", &path, &ballot, None).error(401),
@@ -472,7 +468,7 @@ fn one_response_per_user_holds_for_seed_votes_too() {
         {"question_id": question_id(&survey, 0), "choice_ids": [choice_id(&survey, 0, 1)]},
     ]});
     server
-        .post_json(&responses_path(&survey), &answers, Some(&ann))
+        .post_json(&paths::responses(survey_id(&survey)), &answers, Some(&ann))
         .error(409);
     let results = server.results(id_of(&survey));
     assert_eq!(results["responses"], 1, "{results}");
@@ -485,12 +481,10 @@ fn only_the_owner_closes_a_survey_and_then_it_refuses_answers_with_409() {
     let owner = server.user(OWNER);
     let bob = server.user(BOB);
     let survey = server.create_survey(&owner, &seed_survey("Closing"));
-    let close = format!("/api/surveys/{}/close/", survey["id"]);
+    let close = paths::close(survey_id(&survey));
     server.post(&close, Some(&bob)).error(403);
     server.post(&close, None).error(401);
-    server
-        .post("/api/surveys/424242/close/", Some(&owner))
-        .error(404);
+    server.post(&paths::close(424_242), Some(&owner)).error(404);
     assert_eq!(server.survey(id_of(&survey))["status"], "open");
 
     let closed = server.post(&close, Some(&owner)).expect(200);
@@ -504,12 +498,12 @@ fn only_the_owner_closes_a_survey_and_then_it_refuses_answers_with_409() {
         {"question_id": question_id(&survey, 1), "choice_ids": [choice_id(&survey, 1, 0)]},
     ]});
     server
-        .post_json(&responses_path(&survey), &answers, Some(&bob))
+        .post_json(&paths::responses(survey_id(&survey)), &answers, Some(&bob))
         .error(409);
     server
         .axios(
             "PUT",
-            &survey_path(&survey["id"]),
+            &paths::survey(survey_id(&survey)),
             &vote(&fetched, &[0, 0]),
             None,
         )
@@ -526,7 +520,7 @@ fn only_the_owner_deletes_a_survey_and_then_it_is_gone() {
     let bob = server.user(BOB);
     let survey = server.create_survey(&owner, &seed_survey("Doomed"));
     let kept = server.create_survey(&owner, &seed_survey("Kept"));
-    let path = survey_path(&survey["id"]);
+    let path = paths::survey(survey_id(&survey));
     // Answered surveys are deleted too, responses and all.
     server
         .axios("PUT", &path, &vote(&survey, &[0, 0]), None)
@@ -536,12 +530,12 @@ fn only_the_owner_deletes_a_survey_and_then_it_is_gone() {
         {"question_id": question_id(&survey, 1), "choice_ids": [choice_id(&survey, 1, 1)]},
     ]});
     server
-        .post_json(&responses_path(&survey), &answers, Some(&bob))
+        .post_json(&paths::responses(survey_id(&survey)), &answers, Some(&bob))
         .expect(201);
     server.delete(&path, Some(&bob)).error(403);
     server.delete(&path, None).error(401);
     server
-        .delete("/api/surveys/424242/", Some(&owner))
+        .delete(&paths::survey(424_242), Some(&owner))
         .error(404);
     server.survey(id_of(&survey));
 
@@ -559,7 +553,7 @@ fn only_the_owner_deletes_a_survey_and_then_it_is_gone() {
     stale["id"] = survey["id"].clone();
     server.axios("PUT", &path, &stale, None).error(404);
     server.delete(&path, Some(&owner)).error(404);
-    let list = server.get("/api/surveys/").expect(200);
+    let list = server.get(paths::SURVEYS).expect(200);
     let ids: Vec<&Value> = list.as_array().unwrap().iter().map(|s| &s["id"]).collect();
     assert_eq!(ids, [&kept["id"]]);
 }
@@ -569,7 +563,7 @@ fn survey_with_two_responses(server: &TestServer) -> (Value, String) {
     let owner = server.user(OWNER);
     let ann = server.user(ANN);
     let survey = server.create_survey(&owner, &rich_survey("Lunch", false));
-    let path = responses_path(&survey);
+    let path = paths::responses(survey_id(&survey));
     server
         .post_json(
             &path,
@@ -590,7 +584,7 @@ fn the_owner_exports_every_response_as_json() {
     let server = TestServer::start();
     let (survey, owner) = survey_with_two_responses(&server);
     let export = server
-        .get_as(&format!("{}?format=json", responses_path(&survey)), &owner)
+        .get_as(&paths::export(survey_id(&survey), "json"), &owner)
         .expect(200);
     assert_eq!(export["survey_id"], survey["id"], "{export}");
     assert_eq!(export["name"], "Lunch", "{export}");
@@ -640,7 +634,7 @@ fn the_owner_exports_every_response_as_json() {
 fn the_owner_exports_one_csv_row_per_response() {
     let server = TestServer::start();
     let (survey, owner) = survey_with_two_responses(&server);
-    let reply = server.get_as(&format!("{}?format=csv", responses_path(&survey)), &owner);
+    let reply = server.get_as(&paths::export(survey_id(&survey), "csv"), &owner);
     assert_eq!(reply.status, 200, "{}", reply.text());
     let content_type = reply.header("content-type").unwrap_or_default();
     assert!(
@@ -675,7 +669,7 @@ fn the_owner_exports_one_csv_row_per_response() {
         .unwrap_or_else(|| panic!("{rows:?}"));
     assert_eq!(anonymous[3..], ["Salad", "Coffee", ""], "{rows:?}");
     let json = server
-        .get_as(&format!("{}?format=json", responses_path(&survey)), &owner)
+        .get_as(&paths::export(survey_id(&survey), "json"), &owner)
         .expect(200);
     let mut json_ids: Vec<String> = json["responses"]
         .as_array()
@@ -695,15 +689,15 @@ fn only_the_owner_may_export() {
     let (survey, _) = survey_with_two_responses(&server);
     let bob = server.user(BOB);
     for format in ["json", "csv"] {
-        let path = format!("{}?format={format}", responses_path(&survey));
+        let path = paths::export(survey_id(&survey), format);
         server.get_as(&path, &bob).error(403);
         assert_eq!(server.get(&path).error(401), invalid_token());
     }
     let owner = server.login(OWNER, PASSWORD);
     server
-        .get_as("/api/surveys/424242/responses/?format=json", &owner)
+        .get_as(&paths::export(424_242, "json"), &owner)
         .error(404);
-    let xml = format!("{}?format=xml", responses_path(&survey));
+    let xml = paths::export(survey_id(&survey), "xml");
     server.get_as(&xml, &owner).error_naming("format");
 }
 
@@ -721,9 +715,7 @@ fn survey_listings_page_on_request_and_stay_a_bare_array_without() {
         (4, &ids[5..5]),
     ];
     for (page, expected) in pages {
-        let reply = server
-            .get(&format!("/api/surveys/?page={page}&per_page=2"))
-            .expect(200);
+        let reply = server.get(&paths::surveys_page(page, 2, false)).expect(200);
         let items: Vec<&Value> = reply["items"]
             .as_array()
             .unwrap_or_else(|| panic!("no items: {reply}"))
@@ -739,18 +731,18 @@ fn survey_listings_page_on_request_and_stay_a_bare_array_without() {
         assert_eq!(reply["per_page"], 2, "{reply}");
         assert_eq!(reply["total"], 5, "{reply}");
     }
-    let all = server.get("/api/surveys/?page=1&per_page=100").expect(200);
+    let all = server.get(&paths::surveys_page(1, 100, false)).expect(200);
     assert_eq!(all["items"].as_array().map(Vec::len), Some(5), "{all}");
     // Query values are percent-decoded, as any HTTP client may encode them.
     let encoded = server
-        .get("/api/surveys/?page=%32&per_page=%32")
+        .get(&format!("{}?page=%32&per_page=%32", paths::SURVEYS))
         .expect(200);
     assert_eq!(
         (&encoded["page"], &encoded["per_page"]),
         (&json!(2), &json!(2))
     );
     assert_eq!(encoded["items"][0]["id"], ids[2], "{encoded}");
-    let bare = server.get("/api/surveys/").expect(200);
+    let bare = server.get(paths::SURVEYS).expect(200);
     assert_eq!(
         bare.as_array().map(Vec::len),
         Some(5),
@@ -771,7 +763,7 @@ fn bad_page_parameters_answer_400() {
         "page=1&per_page=",
         "page=1.5&per_page=2",
     ] {
-        let reply = server.get(&format!("/api/surveys/?{query}"));
+        let reply = server.get(&format!("{}?{query}", paths::SURVEYS));
         assert_eq!(reply.status, 400, "?{query}: {}", reply.text());
         reply.error(400);
     }

@@ -4,18 +4,19 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use canvass::protocol::paths;
 use serde_json::Value;
 
 use crate::harness::cli::Machine;
 use crate::harness::server::TestServer;
-use crate::harness::survey::{id_of, rich_survey};
+use crate::harness::survey::{id_of, path_id, rich_survey};
 
 /// A running server, one survey by ann, and bob's machine logged in and holding a local copy.
 fn world() -> (TestServer, Machine, u64, String) {
     let server = TestServer::start();
     let ann = server.user("ann@example.com");
     let survey = server
-        .post_json("/api/surveys/", &rich_survey("Lunch", false), Some(&ann))
+        .post_json(paths::SURVEYS, &rich_survey("Lunch", false), Some(&ann))
         .expect(201);
     let id = id_of(&survey);
     let bob = Machine::logged_in(&server, "bob@example.com");
@@ -24,11 +25,7 @@ fn world() -> (TestServer, Machine, u64, String) {
 }
 
 fn responses(server: &TestServer, id: u64) -> u64 {
-    server
-        .get(&format!("/api/surveys/{id}/results/"))
-        .expect(200)["responses"]
-        .as_u64()
-        .unwrap()
+    server.results(id)["responses"].as_u64().unwrap()
 }
 
 #[test]
@@ -86,9 +83,7 @@ fn a_response_typed_offline_is_queued_and_sync_delivers_it_exactly_once() {
     assert_eq!(first["pending"], 0);
     assert_eq!(first["refreshed"], 1);
     assert_eq!(responses(&server, id), 1);
-    let results = server
-        .get(&format!("/api/surveys/{id}/results/"))
-        .expect(200);
+    let results = server.results(id);
     assert_eq!(results["questions"][2]["answers"][0], "later");
 
     let second = bob.cli().args(["sync", "--json"]).run().success().json();
@@ -151,7 +146,7 @@ fn a_response_the_server_refuses_is_reported_and_kept() {
         .success();
     server.restart();
     server
-        .post(&format!("/api/surveys/{id}/close/"), Some(&ann))
+        .post(&paths::close(path_id(id)), Some(&ann))
         .expect(200);
     let report = bob.cli().args(["sync", "--json"]).run().success().json();
     assert_eq!(report["sent"], Value::Array(vec![]));

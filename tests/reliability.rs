@@ -1,4 +1,4 @@
-//! Reliability under load and under a crash (CONTRACT.md Part 2, "concurrent PUTs lose
+//! Reliability under load and under a crash (docs/seed-contract.md Part 2, "concurrent PUTs lose
 //! votes": every accepted response counted, exactly, under any concurrency): a thousand
 //! concurrent respondents are all counted, and every response the server acknowledged with a
 //! 201 survives `kill -9` in an intact database.
@@ -11,12 +11,15 @@ use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
 
+use canvass::protocol::paths;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{Value, json};
 
 use crate::harness::http::{Response, preview, try_exchange};
 use crate::harness::server::TestServer;
-use crate::harness::survey::{choice_id, count_of, id_of, question_id, rich_survey, selected_of};
+use crate::harness::survey::{
+    choice_id, count_of, id_of, path_id, question_id, rich_survey, selected_of,
+};
 
 const OWNER: &str = "reliability-owner@example.com";
 
@@ -114,7 +117,7 @@ fn normalised(answers: &Value) -> Vec<(u64, Vec<u64>, Option<String>)> {
 /// The owner's JSON export as response id → answers.
 #[track_caller]
 fn export(server: &TestServer, survey: u64, token: &str) -> BTreeMap<u64, Value> {
-    let path = format!("/api/surveys/{survey}/responses/?format=json");
+    let path = paths::export(path_id(survey), "json");
     let export = server.get_as(&path, token).expect(200);
     export["responses"]
         .as_array()
@@ -128,7 +131,7 @@ const THREADS: usize = 50;
 const PER_THREAD: usize = 20;
 const RESPONDENTS: usize = THREADS * PER_THREAD;
 
-// See: CONTRACT.md Part 2, "concurrent PUTs lose votes (read-modify-write)".
+// See: docs/seed-contract.md Part 2, "concurrent PUTs lose votes (read-modify-write)".
 #[test]
 fn a_thousand_concurrent_respondents_are_all_counted_exactly() {
     let server = TestServer::start();
@@ -136,7 +139,7 @@ fn a_thousand_concurrent_respondents_are_all_counted_exactly() {
     let survey = server.create_survey(&token, &rich_survey("A thousand voices", false));
     let id = id_of(&survey);
     let plan = Plan::new(&survey);
-    let path = format!("/api/surveys/{id}/responses/");
+    let path = paths::responses(path_id(id));
     let barrier = Barrier::new(THREADS);
     let replies: Vec<(usize, u16, String)> = thread::scope(|scope| {
         let workers: Vec<_> = (0..THREADS)
@@ -300,7 +303,7 @@ fn every_response_acknowledged_before_a_kill_9_survives_it_in_an_intact_database
     let survey = server.create_survey(&token, &rich_survey("Crash", false));
     let id = id_of(&survey);
     let plan = Arc::new(Plan::new(&survey));
-    let path = format!("/api/surveys/{id}/responses/");
+    let path = paths::responses(path_id(id));
     let counted = Arc::new(AtomicUsize::new(0));
     let (reached, kill_now) = mpsc::channel();
     let writers: Vec<_> = (0..WRITERS)

@@ -8,12 +8,13 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::{Response, try_exchange};
 use crate::harness::postgres::TestDatabase;
 use crate::harness::server::{PASSWORD, TestServer};
-use crate::harness::survey::{choice_id, id_of, question_id, rich_survey};
+use crate::harness::survey::{choice_id, id_of, path_id, question_id, rich_survey};
 
 /// The server's promise (`listener::MAX_STALENESS`): a write on one replica shows in another's
 /// reads within this, even were a notification lost.
@@ -36,7 +37,7 @@ fn answer(survey: &Value, choice: usize) -> Value {
 
 /// The survey's response count as `server` reports it.
 fn responses_on(server: &TestServer, survey: u64) -> u64 {
-    let body = server.get(&format!("/api/surveys/{survey}/")).expect(200);
+    let body = server.survey(survey);
     body["responses"].as_u64().unwrap()
 }
 
@@ -65,7 +66,7 @@ fn a_thousand_concurrent_responses_over_two_replicas_are_counted_exactly_on_both
     let owner = a.user("owner@example.com");
     let survey = a.create_survey(&owner, &rich_survey("Shared", false));
     let id = id_of(&survey);
-    let path = format!("/api/surveys/{id}/responses/");
+    let path = paths::responses(path_id(id));
     let (threads, each) = (20, 50);
     let start = Barrier::new(threads);
     thread::scope(|scope| {
@@ -85,7 +86,7 @@ fn a_thousand_concurrent_responses_over_two_replicas_are_counted_exactly_on_both
     let done = Instant::now();
     for server in [&a, &b] {
         until_visible(server, id, 1000, done);
-        let body = server.get(&format!("/api/surveys/{id}/")).expect(200);
+        let body = server.survey(id);
         let lunch: Vec<u64> = body["questions"][0]["choices"]
             .as_array()
             .unwrap()
@@ -110,12 +111,8 @@ fn a_write_on_one_replica_is_visible_on_the_other_within_the_bound() {
         // B has the survey in its reply cache at the old count.
         assert_eq!(responses_on(&b, id), n - 1);
         let sent = Instant::now();
-        a.post_json(
-            &format!("/api/surveys/{id}/responses/"),
-            &answer(&survey, 0),
-            None,
-        )
-        .expect(201);
+        a.post_json(&paths::responses(path_id(id)), &answer(&survey, 0), None)
+            .expect(201);
         slowest = slowest.max(until_visible(&b, id, n, sent));
     }
     println!("a write on A showed on B within {slowest:?} (20 writes, slowest)");
@@ -127,13 +124,13 @@ fn logging_out_everywhere_on_one_replica_revokes_the_token_on_the_other_at_once(
         return;
     };
     let token = a.user("ann@example.com");
-    b.get_as("/api/me/", &token).expect(200);
-    a.post("/api/logout-all/", Some(&token)).expect(200);
-    assert_eq!(b.get_as("/api/me/", &token).status, 401);
-    assert_eq!(a.get_as("/api/me/", &token).status, 401);
+    b.get_as(paths::ME, &token).expect(200);
+    a.post(paths::LOGOUT_ALL, Some(&token)).expect(200);
+    assert_eq!(b.get_as(paths::ME, &token).status, 401);
+    assert_eq!(a.get_as(paths::ME, &token).status, 401);
     // A new login works on both.
     let fresh = b.login("ann@example.com", PASSWORD);
-    a.get_as("/api/me/", &fresh).expect(200);
+    a.get_as(paths::ME, &fresh).expect(200);
 }
 
 #[test]
@@ -146,11 +143,11 @@ fn failed_logins_on_either_replica_count_against_one_email() {
     // The default allows 10 failures per e-mail: 5 on each replica use them all up.
     for n in 0..10 {
         let server = if n % 2 == 0 { &a } else { &b };
-        assert_eq!(server.post_json("/api/login/", &wrong, None).status, 401);
+        assert_eq!(server.post_json(paths::LOGIN, &wrong, None).status, 401);
     }
     let right = json!({"email": "ann@example.com", "password": PASSWORD});
     for server in [&a, &b] {
-        let reply = server.post_json("/api/login/", &right, None);
+        let reply = server.post_json(paths::LOGIN, &right, None);
         assert_eq!(reply.status, 429, "{}", reply.text());
     }
 }
@@ -185,7 +182,7 @@ fn replicas_starting_at_the_same_instant_on_an_empty_database_migrate_once() {
     assert_eq!(versions, [1], "each migration recorded once");
     let token = servers[0].user("ann@example.com");
     for server in &servers {
-        server.get_as("/api/me/", &token).expect(200);
+        server.get_as(paths::ME, &token).expect(200);
     }
 }
 
@@ -197,7 +194,7 @@ fn killing_one_replica_under_load_loses_no_acknowledged_response() {
     let owner = b.user("owner@example.com");
     let survey = b.create_survey(&owner, &rich_survey("Crash", false));
     let id = id_of(&survey);
-    let path = format!("/api/surveys/{id}/responses/");
+    let path = paths::responses(path_id(id));
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let sent_to_a = Arc::new(AtomicUsize::new(0));
     let threads = 8;
@@ -246,7 +243,7 @@ fn killing_one_replica_under_load_loses_no_acknowledged_response() {
     let acknowledged = acknowledged.load(Ordering::SeqCst) as u64;
     let counted = responses_on(&b, id);
     let exported = b
-        .get_as(&format!("/api/surveys/{id}/responses/?format=json"), &owner)
+        .get_as(&paths::export(path_id(id), "json"), &owner)
         .expect(200)["responses"]
         .as_array()
         .unwrap()

@@ -1,43 +1,44 @@
-//! The seed's bugs that canvass must not copy (CONTRACT.md Part 2), each test under the row
+//! The seed's bugs that canvass must not copy (docs/seed-contract.md Part 2), each test under the row
 //! it checks.
 
 use std::sync::Barrier;
 use std::thread;
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{
-    choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_path, vote,
+    choice_id, count_of, id_of, question_id, seed_survey, selected_of, survey_id, vote,
 };
 
 const ANN: &str = "ann@example.com";
 
-// See: CONTRACT.md Part 2, "no validation (empty email/password, …)".
+// See: docs/seed-contract.md Part 2, "no validation (empty email/password, …)".
 #[test]
 fn registering_with_an_empty_email_or_password_is_refused_naming_the_field() {
     let server = TestServer::start();
     let empty_email = json!({"email": "", "password": PASSWORD});
     server
-        .axios("POST", "/api/register/", &empty_email, None)
+        .axios("POST", paths::REGISTER, &empty_email, None)
         .error_naming("email");
     let blank_email = json!({"email": "   ", "password": PASSWORD});
     server
-        .axios("POST", "/api/register/", &blank_email, None)
+        .axios("POST", paths::REGISTER, &blank_email, None)
         .error_naming("email");
     let empty_password = json!({"email": ANN, "password": ""});
     server
-        .axios("POST", "/api/register/", &empty_password, None)
+        .axios("POST", paths::REGISTER, &empty_password, None)
         .error_naming("password");
     let missing_password = json!({"email": ANN});
     server
-        .axios("POST", "/api/register/", &missing_password, None)
+        .axios("POST", paths::REGISTER, &missing_password, None)
         .error_naming("password");
     // None of them made a user: the address is still free.
     server.register(ANN, PASSWORD);
 }
 
-// See: CONTRACT.md Part 2, "no validation (… survey without name or questions, …)".
+// See: docs/seed-contract.md Part 2, "no validation (… survey without name or questions, …)".
 #[test]
 fn a_survey_without_a_name_or_questions_is_refused_naming_the_field() {
     let server = TestServer::start();
@@ -56,13 +57,13 @@ fn a_survey_without_a_name_or_questions_is_refused_naming_the_field() {
     ];
     for (body, field) in cases {
         server
-            .axios("POST", "/api/surveys/", &body, Some(&jwt))
+            .axios("POST", paths::SURVEYS, &body, Some(&jwt))
             .error_naming(field);
     }
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]));
 }
 
-// See: CONTRACT.md Part 2, "no validation (… question without choices)".
+// See: docs/seed-contract.md Part 2, "no validation (… question without choices)".
 #[test]
 fn a_question_without_choices_is_refused_naming_the_field() {
     let server = TestServer::start();
@@ -72,29 +73,29 @@ fn a_question_without_choices_is_refused_naming_the_field() {
         {"question": "Empty?", "choices": []},
     ]});
     server
-        .axios("POST", "/api/surveys/", &empty, Some(&jwt))
+        .axios("POST", paths::SURVEYS, &empty, Some(&jwt))
         .error_naming("choices");
     let missing = json!({"name": "x", "questions": [{"question": "Missing?"}]});
     server
-        .axios("POST", "/api/surveys/", &missing, Some(&jwt))
+        .axios("POST", paths::SURVEYS, &missing, Some(&jwt))
         .error_naming("choices");
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]));
 }
 
-// See: CONTRACT.md Part 2, "duplicate e-mail → 500".
+// See: docs/seed-contract.md Part 2, "duplicate e-mail → 500".
 #[test]
 fn registering_a_taken_email_answers_409() {
     let server = TestServer::start();
     server.register(ANN, PASSWORD);
     let again = json!({"email": ANN, "password": "another password"});
     server
-        .axios("POST", "/api/register/", &again, None)
+        .axios("POST", paths::REGISTER, &again, None)
         .error(409);
     // The first password still logs in.
     server.login(ANN, PASSWORD);
 }
 
-// See: CONTRACT.md Part 2, "duplicate e-mail → 500".
+// See: docs/seed-contract.md Part 2, "duplicate e-mail → 500".
 #[test]
 fn racing_registrations_of_one_email_make_one_user_and_409s() {
     let server = TestServer::start();
@@ -106,7 +107,7 @@ fn racing_registrations_of_one_email_make_one_user_and_409s() {
             .map(|_| {
                 scope.spawn(|| {
                     barrier.wait();
-                    server.axios("POST", "/api/register/", &body, None).status
+                    server.axios("POST", paths::REGISTER, &body, None).status
                 })
             })
             .collect();
@@ -119,31 +120,28 @@ fn racing_registrations_of_one_email_make_one_user_and_409s() {
     server.login(ANN, PASSWORD);
 }
 
-// See: CONTRACT.md Part 2, "unknown survey id → 500".
+// See: docs/seed-contract.md Part 2, "unknown survey id → 500".
 #[test]
 fn an_unknown_survey_id_answers_404() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let created = server.create_survey(&jwt, &seed_survey("Known"));
     let body = vote(&created, &[0, 0]);
-    server.get("/api/surveys/424242/").error(404);
-    server
-        .axios("PUT", "/api/surveys/424242/", &body, None)
-        .error(404);
-    server
-        .put_json("/api/surveys/424242/", &body, Some(&jwt))
-        .error(404);
-    server.get("/api/surveys/424242/results/").error(404);
+    let unknown = paths::survey(424_242);
+    server.get(&unknown).error(404);
+    server.axios("PUT", &unknown, &body, None).error(404);
+    server.put_json(&unknown, &body, Some(&jwt)).error(404);
+    server.get(&paths::results(424_242)).error(404);
 }
 
-// See: CONTRACT.md Part 2, "PUT accepts a choice id from another survey or question".
+// See: docs/seed-contract.md Part 2, "PUT accepts a choice id from another survey or question".
 #[test]
 fn a_vote_with_a_choice_from_another_survey_or_question_is_refused_and_not_counted() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let mine = server.create_survey(&jwt, &seed_survey("Mine"));
     let other = server.create_survey(&jwt, &seed_survey("Other"));
-    let path = survey_path(&mine["id"]);
+    let path = paths::survey(survey_id(&mine));
     let fetched = server.get(&path).expect(200);
 
     let mut foreign = vote(&fetched, &[0, 0]);
@@ -173,7 +171,7 @@ fn a_vote_with_a_choice_from_another_survey_or_question_is_refused_and_not_count
     }
 }
 
-// See: CONTRACT.md Part 2, "a valid token with a malformed body → 401".
+// See: docs/seed-contract.md Part 2, "a valid token with a malformed body → 401".
 #[test]
 fn a_valid_token_with_a_malformed_body_answers_400_not_401() {
     let server = TestServer::start();
@@ -186,13 +184,13 @@ fn a_valid_token_with_a_malformed_body_answers_400_not_401() {
         json!("a string"),
     ];
     for body in malformed {
-        let reply = server.axios("POST", "/api/surveys/", &body, Some(&jwt));
+        let reply = server.axios("POST", paths::SURVEYS, &body, Some(&jwt));
         reply.error(400);
     }
     let auth = format!("Bearer: {jwt}");
     let not_json = server.request(
         "POST",
-        "/api/surveys/",
+        paths::SURVEYS,
         &[
             ("Content-Type", "application/json"),
             ("Authorization", &auth),
@@ -200,10 +198,10 @@ fn a_valid_token_with_a_malformed_body_answers_400_not_401() {
         b"{\"name\": \"x\", \"questions\": [",
     );
     not_json.error(400);
-    assert_eq!(server.get("/api/surveys/").expect(200), json!([]));
+    assert_eq!(server.get(paths::SURVEYS).expect(200), json!([]));
 }
 
-// See: CONTRACT.md Part 2, "a valid token with a malformed body → 401" (→ 400), and
+// See: docs/seed-contract.md Part 2, "a valid token with a malformed body → 401" (→ 400), and
 // README: "400 malformed JSON, wrong types". An object's fields sent as a JSON array are
 // the wrong type, not a shorthand.
 #[test]
@@ -211,23 +209,23 @@ fn bodies_that_are_arrays_where_objects_belong_are_refused() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let survey = server.create_survey(&jwt, &seed_survey("Target"));
-    let responses = format!("/api/surveys/{}/responses/", survey["id"]);
-    let path = survey_path(&survey["id"]);
+    let responses = paths::responses(survey_id(&survey));
+    let path = paths::survey(survey_id(&survey));
     let cases = [
         (
             "POST",
-            "/api/register/",
+            paths::REGISTER,
             json!(["bob@example.com", PASSWORD]),
         ),
-        ("POST", "/api/login/", json!([ANN, PASSWORD])),
+        ("POST", paths::LOGIN, json!([ANN, PASSWORD])),
         (
             "POST",
-            "/api/surveys/",
+            paths::SURVEYS,
             json!(["Array survey", [{"question": "Q?", "choices": ["A"]}]]),
         ),
         (
             "POST",
-            "/api/surveys/",
+            paths::SURVEYS,
             json!(["Array questions", [["Q?", null, null, ["A"]]]]),
         ),
         (
@@ -261,11 +259,11 @@ fn bodies_that_are_arrays_where_objects_belong_are_refused() {
     }
     // Nothing was made or counted: one user, one survey, no responses.
     let bob = json!({"email": "bob@example.com", "password": PASSWORD});
-    let again = server.post_json("/api/register/", &bob, None);
+    let again = server.post_json(paths::REGISTER, &bob, None);
     if again.status != 201 {
         failures.push(format!("bob@example.com was registered: {}", again.text()));
     }
-    let list = server.get("/api/surveys/").expect(200);
+    let list = server.get(paths::SURVEYS).expect(200);
     if list.as_array().map(Vec::len) != Some(1) {
         failures.push(format!("surveys were created: {list}"));
     }
@@ -276,7 +274,7 @@ fn bodies_that_are_arrays_where_objects_belong_are_refused() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-// See: CONTRACT.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
+// See: docs/seed-contract.md Part 2, "non-JSON / oversized / truncated bodies → crash or 500".
 #[test]
 fn a_non_json_body_answers_400_with_a_json_message() {
     let server = TestServer::start();
@@ -287,7 +285,7 @@ fn a_non_json_body_answers_400_with_a_json_message() {
         b"{\"email\":",
     ];
     for body in bodies {
-        for path in ["/api/register/", "/api/login/"] {
+        for path in [paths::REGISTER, paths::LOGIN] {
             let reply = server.request("POST", path, &[("Content-Type", "application/json")], body);
             let error = reply.error(400);
             assert!(error["message"].is_string(), "{error}");
@@ -296,9 +294,9 @@ fn a_non_json_body_answers_400_with_a_json_message() {
     let fetched = {
         let jwt = server.user(ANN);
         let created = server.create_survey(&jwt, &seed_survey("Votes"));
-        server.get(&survey_path(&created["id"])).expect(200)
+        server.get(&paths::survey(survey_id(&created))).expect(200)
     };
-    let path = survey_path(&fetched["id"]);
+    let path = paths::survey(survey_id(&fetched));
     server
         .request(
             "PUT",
@@ -309,22 +307,22 @@ fn a_non_json_body_answers_400_with_a_json_message() {
         .error(400);
     // A survey without the choices to count is no vote either.
     server.axios("PUT", &path, &fetched, None).error(400);
-    server.get("/api/health/").expect(200);
+    server.get(paths::HEALTH).expect(200);
 }
 
-// See: CONTRACT.md Part 2, "Errors everywhere use one JSON shape; it must include message".
+// See: docs/seed-contract.md Part 2, "Errors everywhere use one JSON shape; it must include message".
 #[test]
 fn every_error_is_json_with_a_message() {
     let server = TestServer::start();
     let jwt = server.user(ANN);
     let replies = [
         server.get("/api/nowhere/"),
-        server.get("/api/surveys/424242/"),
-        server.request("DELETE", "/api/login/", &[], b""),
-        server.post_json("/api/surveys/", &seed_survey("x"), None),
-        server.post_json("/api/surveys/", &json!({}), Some(&jwt)),
+        server.get(&paths::survey(424_242)),
+        server.request("DELETE", paths::LOGIN, &[], b""),
+        server.post_json(paths::SURVEYS, &seed_survey("x"), None),
+        server.post_json(paths::SURVEYS, &json!({}), Some(&jwt)),
         server.post_json(
-            "/api/register/",
+            paths::REGISTER,
             &json!({"email": ANN, "password": PASSWORD}),
             None,
         ),

@@ -4,6 +4,8 @@
 
 use std::process::{Command, Output};
 
+use canvass::protocol::paths;
+
 use crate::harness::postgres::TestDatabase;
 use crate::harness::server::{TEST_SECRET, TestServer};
 
@@ -105,7 +107,7 @@ fn a_second_server_on_one_sqlite_file_is_refused() {
     );
     assert!(stderr.contains("PostgreSQL"), "{stderr}");
     // The first goes on serving.
-    server.get("/api/health/").expect(200);
+    server.get(paths::HEALTH).expect(200);
 }
 
 #[test]
@@ -125,5 +127,5 @@ fn the_startup_line_names_postgres_with_the_password_masked() {
         assert!(!line.contains(&format!(":{password}@")), "{line}");
         assert!(line.contains(":***@"), "{line}");
     }
-    server.get("/api/health/").expect(200);
+    server.get(paths::HEALTH).expect(200);
 }

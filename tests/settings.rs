@@ -1,6 +1,7 @@
 //! The server settings of the README's "Running the server" table that change what a
 //! client sees: token lifetime, body limit, CORS origins.
 
+use canvass::protocol::paths;
 use serde_json::json;
 
 use crate::harness::seed::ORIGIN;
@@ -19,7 +20,7 @@ fn canvass_token_ttl_sets_how_long_tokens_live() {
         90,
         "{claims}"
     );
-    let refreshed = server.post("/api/token/refresh/", Some(&jwt)).expect(200);
+    let refreshed = server.post(paths::TOKEN_REFRESH, Some(&jwt)).expect(200);
     let (_, claims) = decode_parts(refreshed["token"].as_str().unwrap());
     assert_eq!(
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
@@ -39,14 +40,14 @@ fn canvass_max_body_sets_the_body_limit() {
     let mut at_limit = login.clone();
     at_limit.resize(1024, b' ');
     server
-        .request("POST", "/api/login/", &headers, &at_limit)
+        .request("POST", paths::LOGIN, &headers, &at_limit)
         .expect(200);
     let mut over = login;
     over.resize(1025, b' ');
     server
-        .request("POST", "/api/login/", &headers, &over)
+        .request("POST", paths::LOGIN, &headers, &over)
         .error(413);
-    server.get("/api/health/").expect(200);
+    server.get(paths::HEALTH).expect(200);
 }
 
 #[test]
@@ -55,12 +56,12 @@ fn canvass_origins_limits_cors_to_the_listed_origins() {
     let origins = format!("{ORIGIN},{other}");
     let server = TestServer::start_with_env(&[("CANVASS_ORIGINS", &origins)]);
     for allowed in [ORIGIN, other] {
-        let reply = server.request("GET", "/api/surveys/", &[("Origin", allowed)], b"");
+        let reply = server.request("GET", paths::SURVEYS, &[("Origin", allowed)], b"");
         assert_eq!(reply.status, 200);
         assert_eq!(reply.header("access-control-allow-origin"), Some(allowed));
         let preflight = server.request(
             "OPTIONS",
-            "/api/surveys/",
+            paths::SURVEYS,
             &[
                 ("Origin", allowed),
                 ("Access-Control-Request-Method", "POST"),
@@ -82,7 +83,7 @@ fn canvass_origins_limits_cors_to_the_listed_origins() {
         );
     }
     let evil = "http://evil.example";
-    let reply = server.request("GET", "/api/surveys/", &[("Origin", evil)], b"");
+    let reply = server.request("GET", paths::SURVEYS, &[("Origin", evil)], b"");
     let allowed = reply.header("access-control-allow-origin");
     assert!(
         allowed.is_none_or(|a| a != evil && a != "*"),
@@ -90,7 +91,7 @@ fn canvass_origins_limits_cors_to_the_listed_origins() {
     );
     let preflight = server.request(
         "OPTIONS",
-        "/api/surveys/",
+        paths::SURVEYS,
         &[("Origin", evil), ("Access-Control-Request-Method", "POST")],
         b"",
     );

@@ -8,6 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::{Response, preview, read_reply, try_exchange};
@@ -152,7 +153,7 @@ fn a_normal_client_is_answered_while_256_idle_and_slowloris_connections_stay_ope
     }
     println!("{open} of {IDLE} idle connections were still open after the normal requests");
     drop(crowd);
-    let health = server.get("/api/health/").expect(200);
+    let health = server.get(paths::HEALTH).expect(200);
     assert_eq!(health["status"], "ok");
 }
 
@@ -225,6 +226,6 @@ fn the_server_closes_an_idle_connection_and_answers_a_stalled_head_or_body() {
         response.text()
     );
     response.error(response.status);
-    let health = server.get("/api/health/").expect(200);
+    let health = server.get(paths::HEALTH).expect(200);
     assert_eq!(health["status"], "ok");
 }

@@ -2,6 +2,7 @@
 //! rich one, from a file and from stdin; refused files that send nothing; the wizard in a
 //! pseudo-terminal. Every survey is checked on the server.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::cli::Machine;
@@ -12,7 +13,7 @@ use crate::harness::survey::{rich_survey, seed_survey};
 /// Every survey on the server, oldest first.
 fn surveys(server: &TestServer) -> Vec<Value> {
     server
-        .get("/api/surveys/")
+        .get(paths::SURVEYS)
         .expect(200)
         .as_array()
         .unwrap()

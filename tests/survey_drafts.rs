@@ -2,6 +2,7 @@
 //! reworked by `survey edit-draft` and sent by `survey publish`. A draft needs no server until
 //! it is published, and it is never lost to a refusal or a dead server.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::cli::Machine;
@@ -12,7 +13,7 @@ use crate::harness::survey::{rich_survey, seed_survey};
 /// Every survey on the server, oldest first.
 fn surveys(server: &TestServer) -> Vec<Value> {
     server
-        .get("/api/surveys/")
+        .get(paths::SURVEYS)
         .expect(200)
         .as_array()
         .unwrap()

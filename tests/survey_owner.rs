@@ -1,11 +1,12 @@
 //! What only a survey's creator may do from the command line — export its responses, close it,
 //! delete it — and what everyone else is told when they try.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::cli::Machine;
 use crate::harness::server::{PASSWORD, TestServer};
-use crate::harness::survey::{choice_id, id_of, question_id, rich_survey};
+use crate::harness::survey::{choice_id, id_of, question_id, rich_survey, survey_id};
 
 const FORBIDDEN: &str = "error: only the survey's creator may do that";
 
@@ -70,15 +71,14 @@ impl Owned {
     }
 
     fn responses_path(&self) -> String {
-        format!("/api/surveys/{}/responses/", self.id())
+        paths::responses(survey_id(&self.survey))
     }
 
     /// What the server exports, fetched raw as the owner.
     fn raw_export(&self, format: &str) -> String {
-        let reply = self.server.get_as(
-            &format!("{}?format={format}", self.responses_path()),
-            &self.token,
-        );
+        let reply = self
+            .server
+            .get_as(&paths::export(survey_id(&self.survey), format), &self.token);
         assert_eq!(reply.status, 200, "{}", reply.text());
         reply.text()
     }
@@ -255,7 +255,7 @@ fn delete_with_yes_removes_the_survey_and_its_responses() {
         .stdout_contains(&format!("Deleted survey {}", owned.id()));
     owned
         .server
-        .get(&format!("/api/surveys/{}/", owned.id()))
+        .get(&paths::survey(survey_id(&owned.survey)))
         .error(404);
     owned
         .ann
@@ -315,5 +315,8 @@ fn delete_at_a_terminal_asks_first_and_no_keeps_the_survey() {
     pty.send_line("y");
     pty.expect(&format!("Deleted survey {id}"));
     pty.expect_exit(0);
-    owned.server.get(&format!("/api/surveys/{id}/")).error(404);
+    owned
+        .server
+        .get(&paths::survey(survey_id(&owned.survey)))
+        .error(404);
 }

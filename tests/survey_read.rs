@@ -1,15 +1,18 @@
 //! Reading surveys from the command line — `survey list`, `show` and `results`, for people and
 //! for scripts — and the server's `creator=me` listing behind `list --mine`.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::cli::Machine;
 use crate::harness::server::{PASSWORD, TestServer};
-use crate::harness::survey::{choice_id, count_of, id_of, question_id, rich_survey, seed_survey};
+use crate::harness::survey::{
+    choice_id, count_of, id_of, question_id, rich_survey, seed_survey, survey_id,
+};
 
 /// Posts one native response as `token`'s user, asserting 201.
 fn respond(server: &TestServer, survey: &Value, token: &str, answers: &Value) {
-    let path = format!("/api/surveys/{}/responses/", id_of(survey));
+    let path = paths::responses(survey_id(survey));
     server
         .post_json(&path, &json!({ "answers": answers }), Some(token))
         .expect(201);
@@ -352,7 +355,7 @@ fn creator_me_pages_through_the_callers_own_surveys_and_counts_only_those() {
         server.create_survey(&bob, &seed_survey(&format!("Bob {n}")));
     }
     let first = server
-        .get_as("/api/surveys/?creator=me&page=1&per_page=2", &ann)
+        .get_as(&paths::surveys_page(1, 2, true), &ann)
         .expect(200);
     assert_eq!((&first["total"], &first["page"]), (&json!(3), &json!(1)));
     let names = |page: &Value| -> Vec<String> {
@@ -366,7 +369,7 @@ fn creator_me_pages_through_the_callers_own_surveys_and_counts_only_those() {
     assert_eq!(names(&first), ["Ann 1", "Ann 2"]);
     assert_eq!(first["items"][0]["questions"].as_array().unwrap().len(), 2);
     let second = server
-        .get_as("/api/surveys/?creator=me&page=2&per_page=2", &ann)
+        .get_as(&paths::surveys_page(2, 2, true), &ann)
         .expect(200);
     assert_eq!(names(&second), ["Ann 3"]);
     assert_eq!(
@@ -375,7 +378,9 @@ fn creator_me_pages_through_the_callers_own_surveys_and_counts_only_those() {
     );
 
     // Without paging params it is still a page, with the default size.
-    let defaults = server.get_as("/api/surveys/?creator=me", &bob).expect(200);
+    let defaults = server
+        .get_as(&format!("{}?creator=me", paths::SURVEYS), &bob)
+        .expect(200);
     assert_eq!(names(&defaults), ["Bob 1", "Bob 2", "Bob 3"]);
     assert_eq!(
         (&defaults["total"], &defaults["per_page"]),
@@ -384,7 +389,7 @@ fn creator_me_pages_through_the_callers_own_surveys_and_counts_only_those() {
 
     let nobody = server.user("cat@example.com");
     let empty = server
-        .get_as("/api/surveys/?creator=me&page=1", &nobody)
+        .get_as(&format!("{}?creator=me&page=1", paths::SURVEYS), &nobody)
         .expect(200);
     assert_eq!((&empty["items"], &empty["total"]), (&json!([]), &json!(0)));
 }
@@ -396,18 +401,22 @@ fn the_seed_listing_is_unchanged_beside_creator_me() {
     let bob = server.user("bob@example.com");
     server.create_survey(&ann, &seed_survey("Ann's"));
     server.create_survey(&bob, &seed_survey("Bob's"));
-    let bare = server.get_as("/api/surveys/", &ann).expect(200);
+    let bare = server.get_as(paths::SURVEYS, &ann).expect(200);
     assert_eq!(bare.as_array().unwrap().len(), 2, "{bare}");
-    let paged = server.get_as("/api/surveys/?page=1", &ann).expect(200);
+    let paged = server
+        .get_as(&format!("{}?page=1", paths::SURVEYS), &ann)
+        .expect(200);
     assert_eq!(paged["total"], 2);
 }
 
 #[test]
 fn creator_me_needs_a_valid_token() {
     let server = TestServer::start();
-    server.get("/api/surveys/?creator=me&page=1").error(401);
     server
-        .get_as("/api/surveys/?creator=me", "not-a-token")
+        .get(&format!("{}?creator=me&page=1", paths::SURVEYS))
+        .error(401);
+    server
+        .get_as(&format!("{}?creator=me", paths::SURVEYS), "not-a-token")
         .error(401);
 }
 
@@ -422,7 +431,7 @@ fn creator_takes_only_me_and_anything_else_is_a_400_naming_it() {
         "creator=1",
     ] {
         let body = server
-            .get_as(&format!("/api/surveys/?{query}"), &ann)
+            .get_as(&format!("{}?{query}", paths::SURVEYS), &ann)
             .error_naming("creator");
         assert_eq!(body["field"], "creator", "{query}: {body}");
     }

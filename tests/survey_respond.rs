@@ -2,12 +2,13 @@
 //! impossible answers refused before anything is sent, the server's refusals passed on, and
 //! the prompts in a pseudo-terminal. Every response is checked in the survey's results.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::cli::Machine;
 use crate::harness::pty::Key;
 use crate::harness::server::TestServer;
-use crate::harness::survey::{choice_id, count_of, question_id, rich_survey};
+use crate::harness::survey::{choice_id, count_of, question_id, rich_survey, survey_id};
 
 /// A server with the rich survey (1: single Pizza/Salad, 2: multiple Tea/Coffee/Water, both
 /// required; 3: optional text) created by its owner; returns the owner's token too.
@@ -129,9 +130,11 @@ fn impossible_positions_are_named_and_nothing_is_sent() {
     let (server, survey, _) = rich(false);
     let ann = Machine::logged_in(&server, "ann@example.com");
     let survey_id = id(&survey);
-    let cases: [(&[&str], String); 9] = [
+    let cases: [(&[&str], String); 10] = [
         (&["9=1"], format!("--answer 9=1: there is no question 9: survey {survey_id} has questions 1 to 3")),
-        (&["x=1"], format!("--answer x=1: \"x\" is not a question number: survey {survey_id} has")),
+        // A malformed flag is clap's to refuse, before the survey is fetched.
+        (&["x=1"], "--answer x=1: \"x\" is not a question number (1 for the first, as `survey show` numbers them)".to_owned()),
+        (&["0=1"], "--answer 0=1: \"0\" is not a question number".to_owned()),
         (&["1"], "--answer 1: expected QUESTION=CHOICE".to_owned()),
         (&["1=5", "2=1"], "--answer 1=5: question 1 has no choice 5: its choices are 1 to 2".to_owned()),
         (
@@ -215,10 +218,7 @@ fn impossible_ids_in_an_answers_file_are_named_and_nothing_is_sent() {
 fn a_closed_survey_refuses_a_response_with_the_servers_message() {
     let (server, survey, owner) = rich(false);
     server
-        .post(
-            &format!("/api/surveys/{}/close/", id(&survey)),
-            Some(&owner),
-        )
+        .post(&paths::close(survey_id(&survey)), Some(&owner))
         .expect(200);
     let ann = Machine::logged_in(&server, "ann@example.com");
     ann.cli()

@@ -1,5 +1,6 @@
-//! The HTTP client for the canvass API (reqwest, blocking): one method per endpoint, each
-//! turning the server's reply into a protocol body or a typed `ClientError`.
+//! The HTTP client for the canvass API (reqwest, blocking): one method per endpoint, its path
+//! from `protocol::paths`, each turning the server's reply into a protocol body (a survey
+//! into the domain's `Survey`) or a typed `ClientError`.
 
 use std::time::Duration;
 
@@ -10,9 +11,11 @@ use serde::de::DeserializeOwned;
 
 use super::error::ClientError;
 use super::jwt::Jwt;
+use crate::domain::Survey;
 use crate::protocol::{
     CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
     MessageBody, RegisteredBody, ResponseRequest, ResultsBody, SurveyBody, SurveyPage, TokenBody,
+    paths,
 };
 
 /// Long enough for a login on a busy server (argon2 runs one hash at a time there), short
@@ -78,25 +81,21 @@ impl ApiClient {
         self
     }
 
-    pub fn server(&self) -> &str {
-        &self.server
-    }
-
     pub fn health(&self) -> Result<HealthBody, ClientError> {
-        self.send(Method::GET, "health/", None::<&()>)
+        self.send(Method::GET, paths::HEALTH, None::<&()>)
     }
 
     pub fn register(
         &self,
         credentials: &CredentialsRequest,
     ) -> Result<RegisteredBody, ClientError> {
-        self.send(Method::POST, "register/", Some(credentials))
+        self.send(Method::POST, paths::REGISTER, Some(credentials))
     }
 
     /// A wrong password is the server refusing a request, not a session problem: exit 1 with
     /// the server's message rather than the "run `canvass login`" advice.
     pub fn login(&self, credentials: &CredentialsRequest) -> Result<TokenBody, ClientError> {
-        self.send(Method::POST, "login/", Some(credentials))
+        self.send(Method::POST, paths::LOGIN, Some(credentials))
             .map_err(|error| match error {
                 ClientError::Rejected { message, .. } => ClientError::Refused {
                     status: 401,
@@ -107,71 +106,59 @@ impl ApiClient {
     }
 
     pub fn me(&self) -> Result<MeBody, ClientError> {
-        self.send(Method::GET, "me/", None::<&()>)
+        self.send(Method::GET, paths::ME, None::<&()>)
     }
 
     pub fn refresh(&self) -> Result<TokenBody, ClientError> {
-        self.send(Method::POST, "token/refresh/", None::<&()>)
+        self.send(Method::POST, paths::TOKEN_REFRESH, None::<&()>)
     }
 
     pub fn logout_all(&self) -> Result<MessageBody, ClientError> {
-        self.send(Method::POST, "logout-all/", None::<&()>)
+        self.send(Method::POST, paths::LOGOUT_ALL, None::<&()>)
     }
 
     /// One page of the listing; `mine` keeps the caller's own surveys (needs a token).
     pub fn surveys(&self, page: u64, per_page: u64, mine: bool) -> Result<SurveyPage, ClientError> {
-        let creator = if mine { "&creator=me" } else { "" };
         self.send(
             Method::GET,
-            &format!("surveys/?page={page}&per_page={per_page}{creator}"),
+            &paths::surveys_page(page, per_page, mine),
             None::<&()>,
         )
     }
 
-    pub fn survey(&self, id: i64) -> Result<SurveyBody, ClientError> {
-        self.send(Method::GET, &format!("surveys/{id}/"), None::<&()>)
+    pub fn survey(&self, id: i64) -> Result<Survey, ClientError> {
+        self.send::<SurveyBody>(Method::GET, &paths::survey(id), None::<&()>)
+            .map(Survey::from)
     }
 
     pub fn create_survey(&self, survey: &CreateSurveyRequest) -> Result<SurveyBody, ClientError> {
-        self.send(Method::POST, "surveys/", Some(survey))
+        self.send(Method::POST, paths::SURVEYS, Some(survey))
     }
 
     pub fn respond(&self, id: i64, response: &ResponseRequest) -> Result<IdBody, ClientError> {
-        self.send(
-            Method::POST,
-            &format!("surveys/{id}/responses/"),
-            Some(response),
-        )
+        self.send(Method::POST, &paths::responses(id), Some(response))
     }
 
     pub fn results(&self, id: i64) -> Result<ResultsBody, ClientError> {
-        self.send(Method::GET, &format!("surveys/{id}/results/"), None::<&()>)
+        self.send(Method::GET, &paths::results(id), None::<&()>)
     }
 
     pub fn export_json(&self, id: i64) -> Result<ExportBody, ClientError> {
-        self.send(
-            Method::GET,
-            &format!("surveys/{id}/responses/?format=json"),
-            None::<&()>,
-        )
+        self.send(Method::GET, &paths::export(id, "json"), None::<&()>)
     }
 
     /// The CSV exactly as the server wrote it.
     pub fn export_csv(&self, id: i64) -> Result<String, ClientError> {
-        self.exchange(self.request(
-            Method::GET,
-            &format!("surveys/{id}/responses/?format=csv"),
-            None::<&()>,
-        ))
+        self.exchange(self.request(Method::GET, &paths::export(id, "csv"), None::<&()>))
     }
 
     pub fn close(&self, id: i64) -> Result<SurveyBody, ClientError> {
-        self.send(Method::POST, &format!("surveys/{id}/close/"), None::<&()>)
+        self.send(Method::POST, &paths::close(id), None::<&()>)
     }
 
     /// The server answers 204 with no body.
     pub fn delete(&self, id: i64) -> Result<(), ClientError> {
-        self.exchange(self.request(Method::DELETE, &format!("surveys/{id}/"), None::<&()>))
+        self.exchange(self.request(Method::DELETE, &paths::survey(id), None::<&()>))
             .map(drop)
     }
 
@@ -242,8 +229,9 @@ impl ApiClient {
         }
     }
 
+    /// `path` is a full path from `protocol::paths`, `/api/…`.
     fn url(&self, path: &str) -> String {
-        format!("{}/api/{path}", self.server)
+        format!("{}{path}", self.server)
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
+use crate::domain::Survey;
 use crate::protocol::{CreateSurveyRequest, ResponseRequest, SurveyBody};
 
 /// Applied in order, tracked by `PRAGMA user_version`; append only, like the server's.
@@ -109,11 +110,16 @@ impl Cache {
 
     // ---- surveys as last seen ----
 
-    pub fn keep_survey(&self, survey: &SurveyBody, now: i64) -> Result<(), CacheError> {
+    /// Kept as the server's JSON, like the whole list `keep_all_surveys` keeps.
+    pub fn keep_survey(&self, survey: &Survey, now: i64) -> Result<(), CacheError> {
         self.db.execute(
             "INSERT INTO surveys (id, body, fetched_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (id) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
-            params![survey.id, serde_json::to_string(survey)?, now],
+            params![
+                survey.id.0,
+                serde_json::to_string(&SurveyBody::from(survey))?,
+                now
+            ],
         )?;
         Ok(())
     }
@@ -133,7 +139,7 @@ impl Cache {
         Ok(())
     }
 
-    pub fn survey(&self, id: i64) -> Result<Option<Cached<SurveyBody>>, CacheError> {
+    pub fn survey(&self, id: i64) -> Result<Option<Cached<Survey>>, CacheError> {
         let row: Option<(String, i64)> = self
             .db
             .query_row(
@@ -144,7 +150,7 @@ impl Cache {
             .optional()?;
         row.map(|(body, fetched_at)| {
             Ok(Cached {
-                value: serde_json::from_str(&body)?,
+                value: Survey::from(serde_json::from_str::<SurveyBody>(&body)?),
                 fetched_at,
             })
         })

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use crate::cli::AnswerFlag;
+
 use super::cache::CacheError;
+use super::commands::survey::{SheetError, Unanswered};
 use super::config::ConfigError;
 use super::credentials::CredentialError;
 use super::jwt::JwtError;
@@ -18,6 +21,15 @@ pub enum ClientError {
     },
     #[error("{0}")]
     Usage(String),
+    /// An `--answer` the survey cannot take, named as given: a usage error.
+    #[error("--answer {flag}: {source}")]
+    Answer {
+        flag: AnswerFlag,
+        source: SheetError,
+    },
+    /// A required question no `--answer` answers: a usage error naming the flag to add.
+    #[error("{source}: pass --answer {}={}", .source.number, .source.placeholder())]
+    Unanswered { source: Unanswered },
     #[error("the passwords do not match")]
     PasswordMismatch,
     #[error("not logged in to {server} — run `canvass login`")]
@@ -71,7 +83,10 @@ impl ClientError {
     /// The codes `canvass --help` lists.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ClientError::NeedsFlag { .. } | ClientError::Usage(_) => 2,
+            ClientError::NeedsFlag { .. }
+            | ClientError::Usage(_)
+            | ClientError::Answer { .. }
+            | ClientError::Unanswered { .. } => 2,
             ClientError::NotLoggedIn { .. }
             | ClientError::SessionExpired { .. }
             | ClientError::TokenExpired { .. }

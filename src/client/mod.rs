@@ -11,6 +11,7 @@ mod jwt;
 mod prompt;
 mod render;
 mod session;
+mod wire;
 
 pub use error::ClientError;
 

@@ -1,16 +1,19 @@
 //! What a survey, a response and a user mean, and the rules they obey. Shared by the server
 //! and the client; no I/O and no other canvass module in here.
 
+mod answer_error;
 mod ids;
 mod response;
 mod survey;
 mod user;
 mod validation;
 
+pub use answer_error::AnswerError;
 pub use ids::{ChoiceId, QuestionId, ResponseId, SurveyId, UserId};
-pub use response::{Answer, ResponseRecord};
+pub use response::{Answer, MAX_ANSWER_TEXT, ResponseRecord};
 pub use survey::{
-    Choice, NewQuestion, NewSurvey, Question, QuestionKind, Results, Survey, SurveyStatus,
+    Choice, MAX_CHOICES, MAX_NAME, MAX_QUESTIONS, MAX_TEXT, NewQuestion, NewSurvey, Question,
+    QuestionKind, Results, Survey, SurveyStatus,
 };
 pub use user::{Email, Password, User};
 pub use validation::ValidationError;

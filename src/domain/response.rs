@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 
+use super::answer_error::AnswerError;
 use super::ids::{ChoiceId, QuestionId, ResponseId};
-use super::survey::{QuestionKind, Survey};
-use super::validation::{ValidationError, refuse_nul};
+use super::survey::{Question, QuestionKind, Survey};
+use super::validation::ValidationError;
 
-const MAX_ANSWER_TEXT: usize = 10_000;
+/// The longest text answer, in characters.
+pub const MAX_ANSWER_TEXT: usize = 10_000;
 
 /// One answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,103 +34,122 @@ impl Answer {
     /// Checks a whole response against `survey`; fields are named `answers[i]…` after the
     /// answer's position, or `answers` for a required question left out.
     pub fn check_all(survey: &Survey, answers: &[Answer]) -> Result<(), ValidationError> {
+        Answer::check_each(survey, answers)?;
+        match Answer::unanswered(survey, answers) {
+            Some(missing) => Err(AnswerError::Unanswered {
+                question: missing.id,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks each answer against `survey` and the answers before it (a question of this
+    /// survey, answered once, in the shape its kind takes), but not that every required
+    /// question is there: `check_all` adds that, and the client's answer sheet checks each
+    /// answer this way as it is given.
+    pub fn check_each(survey: &Survey, answers: &[Answer]) -> Result<(), AnswerError> {
         let mut answered = HashSet::new();
-        for (i, answer) in answers.iter().enumerate() {
-            let field = format!("answers[{i}]");
+        for (index, answer) in answers.iter().enumerate() {
             let Some(question) = survey.question(answer.question()) else {
-                return Err(ValidationError::new(
-                    format!("{field}.question_id"),
-                    format!(
-                        "question {} is not part of survey {}",
-                        answer.question(),
-                        survey.id
-                    ),
-                ));
+                return Err(AnswerError::UnknownQuestion {
+                    index,
+                    question: answer.question(),
+                    survey: survey.id,
+                });
             };
             if !answered.insert(question.id) {
-                return Err(ValidationError::new(
-                    format!("{field}.question_id"),
-                    format!("question {} is answered twice", question.id),
-                ));
+                return Err(AnswerError::AnsweredTwice {
+                    index,
+                    question: question.id,
+                });
             }
-            match (answer, question.kind) {
-                (Answer::Text { text, .. }, QuestionKind::Text) => {
-                    if question.required && text.trim().is_empty() {
-                        return Err(ValidationError::new(
-                            format!("{field}.text"),
-                            "must not be empty: the question is required",
-                        ));
-                    }
-                    if text.chars().count() > MAX_ANSWER_TEXT {
-                        return Err(ValidationError::new(
-                            format!("{field}.text"),
-                            format!("must be at most {MAX_ANSWER_TEXT} characters"),
-                        ));
-                    }
-                    refuse_nul(&format!("{field}.text"), text)?;
-                }
-                (
-                    Answer::Choices { choices, .. },
-                    kind @ (QuestionKind::Single | QuestionKind::Multiple),
-                ) => {
-                    let field = format!("{field}.choice_ids");
-                    if choices.is_empty() {
-                        return Err(ValidationError::new(field, "must name at least one choice"));
-                    }
-                    if kind == QuestionKind::Single && choices.len() > 1 {
-                        return Err(ValidationError::new(
-                            field,
-                            format!("question {} takes exactly one choice", question.id),
-                        ));
-                    }
-                    let mut seen = HashSet::new();
-                    for choice in choices {
-                        if !question.choices.iter().any(|c| c.id == *choice) {
-                            return Err(ValidationError::new(
-                                field,
-                                format!(
-                                    "choice {choice} is not a choice of question {}",
-                                    question.id
-                                ),
-                            ));
-                        }
-                        if !seen.insert(choice) {
-                            return Err(ValidationError::new(
-                                field,
-                                format!("choice {choice} is given twice"),
-                            ));
-                        }
-                    }
-                }
-                (Answer::Text { .. }, _) => {
-                    return Err(ValidationError::new(
-                        format!("{field}.text"),
-                        format!(
-                            "question {} is answered with choice_ids, not text",
-                            question.id
-                        ),
-                    ));
-                }
-                (Answer::Choices { .. }, QuestionKind::Text) => {
-                    return Err(ValidationError::new(
-                        format!("{field}.choice_ids"),
-                        format!(
-                            "question {} is answered with text, not choice_ids",
-                            question.id
-                        ),
-                    ));
-                }
-            }
+            answer.check(index, question)?;
         }
-        if let Some(missing) = survey
+        Ok(())
+    }
+
+    /// The first required question of `survey` that `answers` leave out.
+    pub fn unanswered<'s>(survey: &'s Survey, answers: &[Answer]) -> Option<&'s Question> {
+        survey
             .questions
             .iter()
-            .find(|q| q.required && !answered.contains(&q.id))
-        {
-            return Err(ValidationError::new(
-                "answers",
-                format!("question {} is required", missing.id),
-            ));
+            .find(|q| q.required && !answers.iter().any(|a| a.question() == q.id))
+    }
+
+    /// Checks this answer, the `index`th of its response, against its `question`.
+    fn check(&self, index: usize, question: &Question) -> Result<(), AnswerError> {
+        let id = question.id;
+        match (self, question.kind) {
+            (Answer::Text { text, .. }, QuestionKind::Text) => {
+                if question.required && text.trim().is_empty() {
+                    return Err(AnswerError::EmptyText {
+                        index,
+                        question: id,
+                    });
+                }
+                if text.chars().count() > MAX_ANSWER_TEXT {
+                    return Err(AnswerError::TextTooLong {
+                        index,
+                        question: id,
+                        max: MAX_ANSWER_TEXT,
+                    });
+                }
+                if text.contains('\0') {
+                    return Err(AnswerError::NulInText {
+                        index,
+                        question: id,
+                    });
+                }
+            }
+            (
+                Answer::Choices { choices, .. },
+                kind @ (QuestionKind::Single | QuestionKind::Multiple),
+            ) => {
+                if choices.is_empty() {
+                    return Err(AnswerError::NoChoice {
+                        index,
+                        question: id,
+                    });
+                }
+                if kind == QuestionKind::Single && choices.len() > 1 {
+                    return Err(AnswerError::OneChoiceOnly {
+                        index,
+                        question: id,
+                        given: choices.len(),
+                    });
+                }
+                let mut seen = HashSet::new();
+                for &choice in choices {
+                    if !question.choices.iter().any(|c| c.id == choice) {
+                        return Err(AnswerError::ForeignChoice {
+                            index,
+                            question: id,
+                            choice,
+                        });
+                    }
+                    if !seen.insert(choice) {
+                        return Err(AnswerError::RepeatedChoice {
+                            index,
+                            question: id,
+                            choice,
+                        });
+                    }
+                }
+            }
+            (Answer::Text { .. }, kind) => {
+                return Err(AnswerError::TextForChoices {
+                    index,
+                    question: id,
+                    kind,
+                });
+            }
+            (Answer::Choices { .. }, QuestionKind::Text) => {
+                return Err(AnswerError::ChoicesForText {
+                    index,
+                    question: id,
+                });
+            }
         }
         Ok(())
     }
@@ -167,6 +188,31 @@ mod tests {
                 &[choices(1, &[2]), choices(2, &[3, 4]), text]
             ),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_response_being_filled_in_is_checked_answer_by_answer() {
+        let survey = Survey::sample();
+        assert_eq!(Answer::check_each(&survey, &[choices(2, &[3])]), Ok(()));
+        assert_eq!(
+            Answer::unanswered(&survey, &[choices(2, &[3])]).map(|q| q.id),
+            Some(QuestionId(1))
+        );
+        assert_eq!(
+            Answer::check_each(&survey, &[choices(2, &[3]), choices(2, &[4])]),
+            Err(AnswerError::AnsweredTwice {
+                index: 1,
+                question: QuestionId(2)
+            })
+        );
+        assert_eq!(
+            Answer::check_each(&survey, &[choices(2, &[4, 4])]),
+            Err(AnswerError::RepeatedChoice {
+                index: 0,
+                question: QuestionId(2),
+                choice: ChoiceId(4)
+            })
         );
     }
 

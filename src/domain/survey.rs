@@ -6,13 +6,18 @@ use std::str::FromStr;
 use super::ids::{ChoiceId, QuestionId, SurveyId, UserId};
 use super::validation::{ValidationError, required_text};
 
-const MAX_NAME: usize = 200;
-const MAX_TEXT: usize = 1000;
-const MAX_QUESTIONS: usize = 100;
-const MAX_CHOICES: usize = 50;
+/// The longest survey name, in characters once trimmed.
+pub const MAX_NAME: usize = 200;
+/// The longest question or choice text, in characters once trimmed.
+pub const MAX_TEXT: usize = 1000;
+/// The most questions a survey may have.
+pub const MAX_QUESTIONS: usize = 100;
+/// The most choices a question may have.
+pub const MAX_CHOICES: usize = 50;
 
-/// How a question is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a question is answered. On the wire (and in the store) its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum QuestionKind {
     /// Exactly one choice: the seed's radio buttons.
     Single,
@@ -55,8 +60,9 @@ impl fmt::Display for QuestionKind {
     }
 }
 
-/// Whether a survey still takes responses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a survey still takes responses. On the wire its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SurveyStatus {
     Open,
     Closed,

@@ -21,13 +21,16 @@ pub struct User {
 pub struct Email(String);
 
 impl Email {
+    /// The longest address, in bytes once trimmed (RFC 5321's limit for a path).
+    pub const MAX_LEN: usize = 254;
+
     /// Fails with a `ValidationError` on field `email`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let email = raw.trim();
         if email.is_empty() {
             return Err(ValidationError::new("email", "must not be empty"));
         }
-        let looks_valid = email.len() <= 254
+        let looks_valid = email.len() <= Self::MAX_LEN
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && !domain.is_empty() && !domain.contains('@')

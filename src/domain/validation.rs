@@ -1,5 +1,5 @@
 //! The one error for input that breaks a domain rule: it names the offending field, because
-//! the seed accepted anything and its users never learnt what was wrong (CONTRACT.md Part 2).
+//! the seed accepted anything and its users never learnt what was wrong (docs/seed-contract.md Part 2).
 
 /// An input that breaks a rule. `field` is a JSON-ish path such as `questions[1].choices`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,14 +38,14 @@ pub(crate) fn required_text(
     Ok(value.to_owned())
 }
 
+/// What `refuse_nul` says, and an answer's text with a NUL in it (`AnswerError::NulInText`).
+pub(crate) const NUL_PROBLEM: &str = "must not contain a NUL character (\\u0000)";
+
 /// No text may hold a NUL character: PostgreSQL cannot store one in TEXT, and no survey means
 /// one. Refused on every backend alike, so both keep the same data.
 pub(crate) fn refuse_nul(field: &str, value: &str) -> Result<(), ValidationError> {
     if value.contains('\0') {
-        return Err(ValidationError::new(
-            field,
-            "must not contain a NUL character (\\u0000)",
-        ));
+        return Err(ValidationError::new(field, NUL_PROBLEM));
     }
     Ok(())
 }

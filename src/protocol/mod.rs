@@ -1,20 +1,24 @@
 //! The wire format: request and response bodies with the seed's field names, and their
 //! conversion to and from `domain`. Server and client both speak through these types.
 
+pub mod paths;
 mod requests;
 mod responses;
+mod schema;
 
 #[cfg(test)]
 mod properties;
 
 pub use requests::*;
 pub use responses::*;
+pub use schema::client_id_pattern;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Every error, everywhere: the seed client shows `message`; 401s keep the seed's
 /// `"authenticated": false`; `field` names the input that was wrong.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

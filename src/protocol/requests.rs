@@ -2,6 +2,7 @@
 //! `ValidationError` naming the field).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::{
     Answer, ChoiceId, Email, NewQuestion, NewSurvey, Password, QuestionId, QuestionKind, Survey,
@@ -44,11 +45,15 @@ pub fn check_objects<T: RequestBody>(value: &serde_json::Value) -> Result<(), Va
 }
 
 /// `POST /api/register/` and `POST /api/login/`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CredentialsRequest {
+    // Required in the schema: serde's default (empty) is refused, so only a client that sends
+    // them is served.
     #[serde(default)]
+    #[schema(required = true, schema_with = super::schema::email)]
     pub email: String,
     #[serde(default)]
+    #[schema(required = true, schema_with = super::schema::password)]
     pub password: String,
 }
 
@@ -63,16 +68,20 @@ impl CredentialsRequest {
 }
 
 /// `POST /api/surveys/`: the seed's shape (`question`, `choices`) or the richer one.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreateSurveyRequest {
     #[serde(default)]
+    #[schema(required = true, schema_with = super::schema::survey_name)]
     pub name: String,
     #[serde(default)]
+    #[schema(required = true, schema_with = super::schema::questions)]
     pub questions: Vec<QuestionRequest>,
     #[serde(default)]
     pub one_response_per_user: bool,
 }
 
+/// Its schema is written by hand (`schema.rs`): which of `text` and `question` is read, and
+/// whether `choices` may be empty, depend on the other fields.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct QuestionRequest {
     /// The seed's name for the question text.
@@ -133,12 +142,12 @@ impl CreateSurveyRequest {
 
 /// `PUT /api/surveys/<id>/`: the seed client sends the survey back with a `choice` picked in
 /// each question; every other field is ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SeedVoteRequest {
     pub questions: Vec<SeedVoteQuestion>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SeedVoteQuestion {
     pub id: Option<i64>,
     pub choice: Option<i64>,
@@ -150,7 +159,7 @@ impl RequestBody for SeedVoteRequest {
 
 impl SeedVoteRequest {
     /// Maps each picked choice to its question in `survey`. A choice from another survey, or
-    /// from another question than the one it is sent under, is rejected (CONTRACT.md Part 2:
+    /// from another question than the one it is sent under, is rejected (docs/seed-contract.md Part 2:
     /// "PUT accepts a choice id from another survey or question").
     pub fn into_answers(self, survey: &Survey) -> Result<Vec<Answer>, ValidationError> {
         let mut answers = Vec::new();
@@ -185,17 +194,19 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 pub const CLIENT_ID_MAX: usize = 100;
 
 /// `POST /api/surveys/<id>/responses/`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResponseRequest {
     pub answers: Vec<AnswerBody>,
     /// The client's own id for this response (a UUID, say), so that sending it again (a
     /// retry, an offline queue replayed twice) records it once. May come instead as the
     /// `Idempotency-Key` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = super::schema::client_id)]
     pub client_id: Option<String>,
 }
 
-/// One answer on the wire: `{"question_id", "choice_ids"}` or `{"question_id", "text"}`.
+/// One answer on the wire: `{"question_id", "choice_ids"}` or `{"question_id", "text"}`. Its
+/// schema is written by hand (`schema.rs`): one of the two, never both.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnswerBody {
     pub question_id: i64,

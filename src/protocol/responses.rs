@@ -1,35 +1,36 @@
 //! Response bodies: what the server answers, built from domain values.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::AnswerBody;
-use crate::domain::{Answer, ResponseRecord, Results, Survey, User};
+use crate::domain::{Answer, QuestionKind, ResponseRecord, Results, Survey, SurveyStatus, User};
 
 /// The seed's `Survey`, plus canvass's fields (extra fields never break the seed client).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SurveyBody {
     pub id: i64,
     pub name: String,
     pub created_at: String,
     pub creator: Option<String>,
-    pub status: String,
+    pub status: SurveyStatus,
     pub one_response_per_user: bool,
     pub responses: u64,
     pub questions: Vec<QuestionBody>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QuestionBody {
     pub id: i64,
     pub text: String,
     pub created_at: String,
     pub survey_id: i64,
-    pub kind: String,
+    pub kind: QuestionKind,
     pub required: bool,
     pub choices: Vec<ChoiceBody>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChoiceBody {
     pub id: i64,
     pub text: String,
@@ -45,7 +46,7 @@ impl From<&Survey> for SurveyBody {
             name: s.name.clone(),
             created_at: s.created_at.clone(),
             creator: s.creator.clone(),
-            status: s.status.as_str().to_owned(),
+            status: s.status,
             one_response_per_user: s.one_response_per_user,
             responses: s.responses,
             questions: s
@@ -56,7 +57,7 @@ impl From<&Survey> for SurveyBody {
                     text: q.text.clone(),
                     created_at: q.created_at.clone(),
                     survey_id: q.survey_id.0,
-                    kind: q.kind.as_str().to_owned(),
+                    kind: q.kind,
                     required: q.required,
                     choices: q
                         .choices
@@ -76,7 +77,7 @@ impl From<&Survey> for SurveyBody {
 }
 
 /// `GET /api/surveys/?page=&per_page=`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SurveyPage {
     pub items: Vec<SurveyBody>,
     pub page: u64,
@@ -85,25 +86,25 @@ pub struct SurveyPage {
 }
 
 /// `GET /api/surveys/<id>/results/`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResultsBody {
     pub survey_id: i64,
     pub name: String,
-    pub status: String,
+    pub status: SurveyStatus,
     pub responses: u64,
     pub questions: Vec<QuestionResults>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QuestionResults {
     pub id: i64,
     pub text: String,
-    pub kind: String,
+    pub kind: QuestionKind,
     pub choices: Vec<ChoiceCount>,
     pub answers: Vec<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChoiceCount {
     pub id: i64,
     pub text: String,
@@ -116,7 +117,7 @@ impl From<&Results> for ResultsBody {
         ResultsBody {
             survey_id: s.id.0,
             name: s.name.clone(),
-            status: s.status.as_str().to_owned(),
+            status: s.status,
             responses: s.responses,
             questions: s
                 .questions
@@ -125,7 +126,7 @@ impl From<&Results> for ResultsBody {
                 .map(|(q, answers)| QuestionResults {
                     id: q.id.0,
                     text: q.text.clone(),
-                    kind: q.kind.as_str().to_owned(),
+                    kind: q.kind,
                     choices: q
                         .choices
                         .iter()
@@ -143,14 +144,14 @@ impl From<&Results> for ResultsBody {
 }
 
 /// `GET /api/surveys/<id>/responses/?format=json`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExportBody {
     pub survey_id: i64,
     pub name: String,
     pub responses: Vec<ExportedResponse>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExportedResponse {
     pub id: i64,
     pub created_at: String,
@@ -214,14 +215,14 @@ pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String,
 }
 
 /// `POST /api/register/` → 201.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RegisteredBody {
     pub id: i64,
     pub email: String,
 }
 
 /// `GET /api/me/`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MeBody {
     pub id: i64,
     pub email: String,
@@ -239,23 +240,23 @@ impl From<&User> for MeBody {
 }
 
 /// `POST /api/login/` and `POST /api/token/refresh/`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenBody {
     pub token: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthBody {
     pub status: String,
     pub version: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IdBody {
     pub id: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageBody {
     pub message: String,
 }

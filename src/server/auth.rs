@@ -1,7 +1,8 @@
 //! Who is asking: the bearer token checked against the key, the clock, the user table and the
 //! user's token generation. Each failure maps to one of the seed's exact 401 bodies.
 
-use super::store::{Store, StoreError};
+use super::error::ApiError;
+use super::store::Store;
 use super::token::{TokenError, Tokens, bearer};
 use crate::domain::User;
 
@@ -9,19 +10,20 @@ use crate::domain::User;
 pub enum AuthError {
     #[error("Invalid credentials")]
     InvalidCredentials,
-    /// The seed's text, misspelling included (CONTRACT.md Part 1, "Auth").
+    /// The seed's text, misspelling included (docs/seed-contract.md Part 1, "Auth").
     #[error("Invalid token. Registeration and / or authentication required")]
     InvalidToken,
     #[error("Expired token. Reauthentication required.")]
     ExpiredToken,
 }
 
-/// Resolves an `Authorization` header to a user. `Ok(None)` when there is no header at all.
+/// Resolves an `Authorization` header to a user. `Ok(None)` when there is no header at all;
+/// a bad token is `ApiError::Unauthorized` with the seed's body, a failing store a 500.
 pub fn optional_user(
     header: Option<&str>,
     tokens: &Tokens,
     store: &dyn Store,
-) -> Result<Option<User>, AuthFailure> {
+) -> Result<Option<User>, ApiError> {
     let Some(header) = header else {
         return Ok(None);
     };
@@ -42,15 +44,6 @@ pub fn required_user(
     header: Option<&str>,
     tokens: &Tokens,
     store: &dyn Store,
-) -> Result<User, AuthFailure> {
-    optional_user(header, tokens, store)?.ok_or(AuthFailure::Auth(AuthError::InvalidToken))
-}
-
-/// Either the caller is not authenticated, or the store failed while checking.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthFailure {
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+) -> Result<User, ApiError> {
+    optional_user(header, tokens, store)?.ok_or(AuthError::InvalidToken.into())
 }

@@ -1,7 +1,7 @@
 //! `ApiError`: everything a request can fail with, and the one place that maps lower errors
 //! to HTTP statuses and the JSON error body.
 
-use super::auth::{AuthError, AuthFailure};
+use super::auth::AuthError;
 use super::store::StoreError;
 use super::throttle::Throttled;
 use crate::domain::ValidationError;
@@ -23,7 +23,8 @@ pub enum ApiError {
     #[error("method {method} is not allowed here; allowed: {allowed}")]
     MethodNotAllowed {
         method: String,
-        allowed: &'static str,
+        /// As an `Allow` header lists them: `GET, HEAD, PUT`.
+        allowed: String,
     },
     #[error("{0}")]
     Conflict(String),
@@ -105,15 +106,6 @@ impl From<Throttled> for ApiError {
         match e {
             Throttled::Wait(retry_after) => ApiError::TooManyRequests { retry_after },
             Throttled::Store(store) => store.into(),
-        }
-    }
-}
-
-impl From<AuthFailure> for ApiError {
-    fn from(e: AuthFailure) -> Self {
-        match e {
-            AuthFailure::Auth(auth) => auth.into(),
-            AuthFailure::Store(store) => store.into(),
         }
     }
 }

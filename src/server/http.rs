@@ -22,8 +22,51 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::error::{ApiError, retry_after_secs};
-use super::routes::Method;
 use crate::protocol::{RequestBody, check_objects};
+
+/// An HTTP method, parsed once where tiny_http hands the request over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
+    Options,
+    Other(String),
+}
+
+impl Method {
+    fn parse(method: &tiny_http::Method) -> Method {
+        match method {
+            tiny_http::Method::Get => Method::Get,
+            tiny_http::Method::Head => Method::Head,
+            tiny_http::Method::Post => Method::Post,
+            tiny_http::Method::Put => Method::Put,
+            tiny_http::Method::Delete => Method::Delete,
+            tiny_http::Method::Options => Method::Options,
+            other => Method::Other(other.as_str().to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Other(other) => other,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A request as handlers see it: owned, body already read.
 #[derive(Debug)]
@@ -149,6 +192,10 @@ impl Reply {
                 reply.headers.push(("Retry-After", secs.to_string()));
             }
             ApiError::Busy => reply.headers.push(("Retry-After", "1".to_owned())),
+            // RFC 9110 §15.5.6: a 405 lists what the resource does allow.
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                reply.headers.push(("Allow", allowed.clone()));
+            }
             _ => {}
         }
         reply
@@ -165,7 +212,9 @@ pub struct HttpConfig {
     /// Requests that do slow work (password hashing): they run on `slow_threads` workers of
     /// their own, so a burst of logins never occupies the workers that serve everything else;
     /// past `slow_queue` waiting, they get 503.
-    pub is_slow: fn(method: &str, path: &str) -> bool,
+    pub is_slow: fn(method: &Method, path: &str) -> bool,
+    /// Every method some route answers, for CORS pre-flight's `Access-Control-Allow-Methods`.
+    pub methods: String,
     pub slow_threads: usize,
     pub slow_queue: usize,
 }
@@ -262,7 +311,7 @@ fn work(shared: &Shared, slow_lane: &SyncSender<tiny_http::Request>) {
         match shared.server.recv() {
             Ok(rq) => {
                 let path = rq.url().split('?').next().unwrap_or_default();
-                if (shared.config.is_slow)(rq.method().as_str(), path) {
+                if (shared.config.is_slow)(&Method::parse(rq.method()), path) {
                     match slow_lane.try_send(rq) {
                         Ok(()) => {}
                         Err(TrySendError::Full(rq) | TrySendError::Disconnected(rq)) => {
@@ -309,15 +358,7 @@ fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiErro
     let started = Instant::now();
     let config = &shared.config;
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-    let method = match rq.method() {
-        tiny_http::Method::Get => Method::Get,
-        tiny_http::Method::Head => Method::Head,
-        tiny_http::Method::Post => Method::Post,
-        tiny_http::Method::Put => Method::Put,
-        tiny_http::Method::Delete => Method::Delete,
-        tiny_http::Method::Options => Method::Options,
-        other => Method::Other(other.as_str().to_owned()),
-    };
+    let method = Method::parse(rq.method());
     let (path, query) = match rq.url().split_once('?') {
         Some((path, query)) => (path.to_owned(), query.to_owned()),
         None => (rq.url().to_owned(), String::new()),
@@ -355,7 +396,11 @@ fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiErro
     let mut headers = vec![("Content-Type", reply.content_type.to_owned())];
     headers.extend(reply.headers);
     let preflight = method == Method::Options;
-    headers.extend(cors_headers(&config.origins, origin.as_deref(), preflight));
+    headers.extend(cors_headers(
+        &config.origins,
+        origin.as_deref(),
+        preflight.then_some(config.methods.as_str()),
+    ));
     for (name, value) in headers {
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);
@@ -439,11 +484,12 @@ impl AsRef<[u8]> for SharedBytes {
     }
 }
 
-/// The seed enables CORS for `/api/*` from any origin (CONTRACT.md Part 1, "Browser client").
+/// The seed enables CORS for `/api/*` from any origin (docs/seed-contract.md Part 1, "Browser client").
+/// `preflight` holds the methods to allow when the request is a pre-flight.
 fn cors_headers(
     origins: &[String],
     origin: Option<&str>,
-    preflight: bool,
+    preflight: Option<&str>,
 ) -> Vec<(&'static str, String)> {
     let allow = if origins.iter().any(|o| o == "*") {
         Some("*".to_owned())
@@ -460,11 +506,8 @@ fn cors_headers(
         headers.push(("Vary", "Origin".to_owned()));
     }
     headers.push(("Access-Control-Allow-Origin", allow));
-    if preflight {
-        headers.push((
-            "Access-Control-Allow-Methods",
-            "GET, POST, PUT, DELETE, OPTIONS".into(),
-        ));
+    if let Some(methods) = preflight {
+        headers.push(("Access-Control-Allow-Methods", methods.to_owned()));
         headers.push((
             "Access-Control-Allow-Headers",
             "Authorization, Content-Type, Idempotency-Key".into(),
@@ -506,6 +549,7 @@ mod tests {
             max_body: 1024,
             origins: vec!["*".into()],
             is_slow: |_, path| path == "/slow",
+            methods: "GET, OPTIONS".into(),
             slow_threads: 1,
             slow_queue: 4,
         };

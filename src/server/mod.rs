@@ -1,12 +1,14 @@
 //! `canvass serve`: open the store, load the signing key, bind, print the address, serve
 //! until SIGINT or SIGTERM, then drain the queue and exit cleanly.
 
+mod api_reference;
 mod auth;
 mod cache;
 mod copy_db;
 mod error;
 mod handlers;
 mod http;
+mod openapi;
 mod password;
 mod routes;
 mod secret;
@@ -35,6 +37,17 @@ const LOGIN_WORKERS: usize = 2;
 
 /// How long failed logins count against an e-mail or address.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The API's OpenAPI document, as `GET /api/openapi.json` serves it (and `docs/openapi.json`
+/// holds it).
+pub fn openapi_json() -> Vec<u8> {
+    openapi::document().to_vec()
+}
+
+/// `docs/API.md`: the route table for people.
+pub fn api_reference() -> String {
+    api_reference::markdown()
+}
 
 /// Everything `serve` needs, defaults resolved.
 #[derive(Debug, Clone)]
@@ -173,7 +186,8 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         threads: config.threads,
         max_body: config.max_body,
         origins: config.origins.clone(),
-        is_slow: routes::Route::hashes_a_password,
+        is_slow: routes::hashes_a_password,
+        methods: routes::all_methods(),
         // Hashing runs one per two cores anyway (`password::Passwords`); one more worker
         // keeps the next request parsed and ready.
         slow_threads: LOGIN_WORKERS,

@@ -1,6 +1,6 @@
 //! Where the signing key comes from: `CANVASS_SECRET`, or a random key that the first start
 //! writes beside the database with mode 0600. There is never a built-in default (the seed
-//! hard-coded one; CONTRACT.md Part 2).
+//! hard-coded one; docs/seed-contract.md Part 2).
 
 use std::fmt::Write as _;
 use std::fs::OpenOptions;

@@ -125,7 +125,7 @@ fn now() -> u64 {
 
 /// The token in an `Authorization` header. The seed splits the header on whitespace, needs
 /// exactly two words and ignores the first, so its client's `Bearer: <jwt>` works
-/// (CONTRACT.md Part 1, "Auth"); `Bearer <jwt>` works the same way.
+/// (docs/seed-contract.md Part 1, "Auth"); `Bearer <jwt>` works the same way.
 pub fn bearer(header: &str) -> Option<&str> {
     let mut words = header.split_whitespace();
     match (words.next(), words.next(), words.next()) {

@@ -1,4 +1,4 @@
-//! What the seed contract fixes byte for byte (CONTRACT.md Part 1): its three 401 bodies,
+//! What the seed contract fixes byte for byte (docs/seed-contract.md Part 1): its three 401 bodies,
 //! misspelling included, and the headers its axios client sends.
 
 use serde_json::{Value, json};
@@ -13,12 +13,12 @@ pub const AXIOS_HEADERS: [(&str, &str); 3] = [
 /// Where the seed's Vue dev server runs; the browser sends it as `Origin`.
 pub const ORIGIN: &str = "http://localhost:8080";
 
-/// Bad login (CONTRACT.md Part 1, Auth).
+/// Bad login (docs/seed-contract.md Part 1, Auth).
 pub fn invalid_credentials() -> Value {
     json!({"message": "Invalid credentials", "authenticated": false})
 }
 
-/// Missing, malformed or badly signed token, or unknown user (CONTRACT.md Part 1, Auth).
+/// Missing, malformed or badly signed token, or unknown user (docs/seed-contract.md Part 1, Auth).
 pub fn invalid_token() -> Value {
     json!({
         "message": "Invalid token. Registeration and / or authentication required",
@@ -26,7 +26,7 @@ pub fn invalid_token() -> Value {
     })
 }
 
-/// Expired token (CONTRACT.md Part 1, Auth).
+/// Expired token (docs/seed-contract.md Part 1, Auth).
 pub fn expired_token() -> Value {
     json!({"message": "Expired token. Reauthentication required.", "authenticated": false})
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -398,15 +399,14 @@ impl TestServer {
     #[track_caller]
     pub fn register(&self, email: &str, password: &str) -> Value {
         let body = json!({"email": email, "password": password});
-        self.axios("POST", "/api/register/", &body, None)
-            .expect(201)
+        self.axios("POST", paths::REGISTER, &body, None).expect(201)
     }
 
     /// Logs in through the seed client's request and returns the token.
     #[track_caller]
     pub fn login(&self, email: &str, password: &str) -> String {
         let body = json!({"email": email, "password": password});
-        let reply = self.axios("POST", "/api/login/", &body, None).expect(200);
+        let reply = self.axios("POST", paths::LOGIN, &body, None).expect(200);
         reply["token"]
             .as_str()
             .unwrap_or_else(|| panic!("login answered no token: {reply}"))

@@ -1,6 +1,7 @@
 //! Survey bodies as the seed client builds them, the seed client's vote (the survey sent
 //! back with a `"choice"` per question), and ways to read a `Survey` reply.
 
+use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use super::server::TestServer;
@@ -43,16 +44,20 @@ pub fn vote(survey: &Value, picks: &[usize]) -> Value {
     body
 }
 
-pub fn survey_path(id: &Value) -> String {
-    format!("/api/surveys/{id}/")
-}
-
 /// The id field of a JSON object, as the integer it must be.
 #[track_caller]
 pub fn id_of(value: &Value) -> u64 {
     value["id"]
         .as_u64()
         .unwrap_or_else(|| panic!("no integer id in {value}"))
+}
+
+/// A survey body's id as `canvass::protocol::paths` takes it: `paths::survey(survey_id(&s))`.
+#[track_caller]
+pub fn survey_id(survey: &Value) -> i64 {
+    survey["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no integer id in {survey}"))
 }
 
 /// The id of choice `c` of question `q`.
@@ -94,20 +99,20 @@ impl TestServer {
     /// Creates a survey as `token`'s user and returns the 201 body.
     #[track_caller]
     pub fn create_survey(&self, token: &str, body: &Value) -> Value {
-        self.post_json("/api/surveys/", body, Some(token))
+        self.post_json(paths::SURVEYS, body, Some(token))
             .expect(201)
     }
 
-    /// GET `/api/surveys/<id>/`, asserting 200.
+    /// GET `paths::survey(id)`, asserting 200.
     #[track_caller]
     pub fn survey(&self, id: u64) -> Value {
-        self.get(&format!("/api/surveys/{id}/")).expect(200)
+        self.get(&paths::survey(path_id(id))).expect(200)
     }
 
-    /// GET `/api/surveys/<id>/results/`, asserting 200.
+    /// GET `paths::results(id)`, asserting 200.
     #[track_caller]
     pub fn results(&self, id: u64) -> Value {
-        self.get(&format!("/api/surveys/{id}/results/")).expect(200)
+        self.get(&paths::results(path_id(id))).expect(200)
     }
 }
 
@@ -135,4 +140,10 @@ pub fn selected_of(survey: &Value, choice: u64) -> u64 {
         .find(|c| c["id"].as_u64() == Some(choice))
         .and_then(|c| c["selected"].as_u64())
         .unwrap_or_else(|| panic!("no selected for choice {choice} in {survey}"))
+}
+
+/// An id from `id_of` as `canvass::protocol::paths` takes it.
+#[track_caller]
+pub fn path_id(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or_else(|_| panic!("id {id} does not fit in an i64"))
 }

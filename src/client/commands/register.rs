@@ -13,7 +13,7 @@ const GOOD_LENGTH: usize = 12;
 pub fn run(args: &CredentialArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
     let credentials = login::read_credentials(args, cx, true)?;
-    // The server sets no minimum, for the seed client's sake (CONTRACT.md); a person should
+    // The server sets no minimum, for the seed client's sake (docs/seed-contract.md); a person should
     // still hear it.
     let length = credentials.password.chars().count();
     if length < GOOD_LENGTH {

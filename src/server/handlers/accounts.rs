@@ -46,16 +46,15 @@ pub fn login(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     }
 }
 
-pub fn me(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(&MeBody::from(&cx.user(req)?)))
+pub fn me(user: &User) -> Reply {
+    Reply::ok(&MeBody::from(user))
 }
 
-pub fn refresh(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    token_reply(cx, &cx.user(req)?)
+pub fn refresh(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
+    token_reply(cx, user)
 }
 
-pub fn logout_all(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    let user = cx.user(req)?;
+pub fn logout_all(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
     cx.store.update_token_generation(user.id)?;
     Ok(Reply::ok(&MessageBody {
         message: format!("every token of {} is revoked", user.email),

@@ -1,8 +1,10 @@
-//! Thin handlers: parse the request, make one domain or store call, shape the reply. Each
-//! returns `Result<Reply, ApiError>` and leaves statuses to `ApiError`.
+//! Dispatch and thin handlers: the route table (`routes.rs`) names the endpoint and who may
+//! call it; the caller is resolved here, once, and handed to the handler, which parses the
+//! request, makes one domain or store call and shapes the reply. Statuses are `ApiError`'s.
 
 mod accounts;
 mod health;
+mod openapi;
 mod responses;
 mod surveys;
 
@@ -11,13 +13,13 @@ use std::sync::Arc;
 use super::auth::{optional_user, required_user};
 use super::cache::ReplyCache;
 use super::error::ApiError;
-use super::http::{Reply, Request};
+use super::http::{Method, Reply, Request};
 use super::password::Passwords;
-use super::routes::{Method, Route};
+use super::routes::{self, Access, Endpoint, Lookup};
 use super::store::Store;
 use super::throttle::LoginThrottle;
 use super::token::Tokens;
-use crate::domain::User;
+use crate::domain::{Survey, SurveyId, User};
 
 /// What every handler may use.
 pub struct Ctx {
@@ -28,47 +30,116 @@ pub struct Ctx {
     pub cache: ReplyCache,
 }
 
-impl Ctx {
-    fn user(&self, req: &Request) -> Result<User, ApiError> {
-        Ok(required_user(
-            req.header("authorization"),
-            &self.tokens,
-            self.store.as_ref(),
-        )?)
-    }
+/// Who is calling, as far as the route's `Access` asks.
+#[derive(Debug)]
+enum Caller {
+    /// `Access::Anyone`: not looked at.
+    Anyone,
+    /// `Access::Optional`.
+    Maybe(Option<User>),
+    /// `Access::User`.
+    User(User),
+    /// `Access::Owner`: the survey the caller created.
+    Owner(Survey),
+}
 
-    fn optional_user(&self, req: &Request) -> Result<Option<User>, ApiError> {
-        Ok(optional_user(
-            req.header("authorization"),
-            &self.tokens,
-            self.store.as_ref(),
-        )?)
+impl Caller {
+    /// 401 for a missing or bad token where one is needed (or sent), 404 for an unknown survey
+    /// and 403 for someone else's, in that order.
+    fn resolve(
+        access: Access,
+        survey: Option<SurveyId>,
+        req: &Request,
+        cx: &Ctx,
+    ) -> Result<Caller, ApiError> {
+        let header = req.header("authorization");
+        let store = cx.store.as_ref();
+        Ok(match access {
+            Access::Anyone => Caller::Anyone,
+            Access::Optional => Caller::Maybe(optional_user(header, &cx.tokens, store)?),
+            Access::User => Caller::User(required_user(header, &cx.tokens, store)?),
+            Access::Owner => {
+                let user = required_user(header, &cx.tokens, store)?;
+                let survey = cx.store.get_survey(survey.ok_or_else(no_survey_in_path)?)?;
+                if !survey.is_owned_by(user.id) {
+                    return Err(ApiError::Forbidden);
+                }
+                Caller::Owner(survey)
+            }
+        })
     }
+}
+
+/// The table gave a survey route no `{id}`: a mistake in the table, not the request's.
+fn no_survey_in_path() -> ApiError {
+    ApiError::Internal("the route table names a survey route without {id}".into())
 }
 
 /// Answers one API request (CORS pre-flight is the HTTP layer's job).
 pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    let route = Route::parse(&req.path)
-        .ok_or_else(|| ApiError::NotFound(format!("no such resource: {}", req.path)))?;
-    match (route, &req.method) {
-        (Route::Health, Method::Get | Method::Head) => Ok(health::get()),
-        (Route::Register, Method::Post) => accounts::register(req, cx),
-        (Route::Login, Method::Post) => accounts::login(req, cx),
-        (Route::Me, Method::Get | Method::Head) => accounts::me(req, cx),
-        (Route::TokenRefresh, Method::Post) => accounts::refresh(req, cx),
-        (Route::LogoutAll, Method::Post) => accounts::logout_all(req, cx),
-        (Route::Surveys, Method::Get | Method::Head) => surveys::list(req, cx),
-        (Route::Surveys, Method::Post) => surveys::create(req, cx),
-        (Route::Survey(id), Method::Get | Method::Head) => surveys::get(id, cx),
-        (Route::Survey(id), Method::Put) => responses::seed_vote(id, req, cx),
-        (Route::Survey(id), Method::Delete) => surveys::delete(id, req, cx),
-        (Route::Close(id), Method::Post) => surveys::close(id, req, cx),
-        (Route::Responses(id), Method::Post) => responses::create(id, req, cx),
-        (Route::Responses(id), Method::Get | Method::Head) => responses::export(id, req, cx),
-        (Route::Results(id), Method::Get | Method::Head) => responses::results(id, cx),
-        (route, method) => Err(ApiError::MethodNotAllowed {
-            method: method.to_string(),
-            allowed: route.allowed(),
-        }),
+    let (route, survey) = match routes::find(&req.method, &req.path) {
+        Lookup::Route { route, survey } => (route, survey),
+        Lookup::MethodNotAllowed(allowed) => {
+            return Err(ApiError::MethodNotAllowed {
+                method: req.method.to_string(),
+                allowed: allow_header(&allowed),
+            });
+        }
+        Lookup::NotFound => {
+            return Err(ApiError::NotFound(format!(
+                "no such resource: {}",
+                req.path
+            )));
+        }
+    };
+    let caller = Caller::resolve(route.access, survey, req, cx)?;
+    let id = || survey.ok_or_else(no_survey_in_path);
+    match (route.endpoint, caller) {
+        (Endpoint::Health, Caller::Anyone) => Ok(health::get()),
+        (Endpoint::OpenApi, Caller::Anyone) => Ok(openapi::get()),
+        (Endpoint::Register, Caller::Anyone) => accounts::register(req, cx),
+        (Endpoint::Login, Caller::Anyone) => accounts::login(req, cx),
+        (Endpoint::Me, Caller::User(user)) => Ok(accounts::me(&user)),
+        (Endpoint::RefreshToken, Caller::User(user)) => accounts::refresh(cx, &user),
+        (Endpoint::LogoutAll, Caller::User(user)) => accounts::logout_all(cx, &user),
+        (Endpoint::ListSurveys, Caller::Maybe(user)) => surveys::list(req, cx, user.as_ref()),
+        (Endpoint::CreateSurvey, Caller::User(user)) => surveys::create(req, cx, &user),
+        (Endpoint::GetSurvey, Caller::Anyone) => surveys::get(id()?, cx),
+        (Endpoint::SeedVote, Caller::Maybe(user)) => {
+            responses::seed_vote(id()?, req, cx, user.as_ref())
+        }
+        (Endpoint::DeleteSurvey, Caller::Owner(survey)) => surveys::delete(&survey, cx),
+        (Endpoint::CloseSurvey, Caller::Owner(survey)) => surveys::close(&survey, cx),
+        (Endpoint::CreateResponse, Caller::Maybe(user)) => {
+            responses::create(id()?, req, cx, user.as_ref())
+        }
+        (Endpoint::ExportResponses, Caller::Owner(survey)) => responses::export(&survey, req, cx),
+        (Endpoint::GetResults, Caller::Anyone) => responses::results(id()?, cx),
+        (endpoint, caller) => Err(ApiError::Internal(format!(
+            "the route table gives {endpoint:?} a caller it does not take: {caller:?}"
+        ))),
+    }
+}
+
+/// The methods a path answers, as `Allow` lists them: `HEAD` wherever `GET` is.
+fn allow_header(methods: &[Method]) -> String {
+    let mut names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    if let Some(get) = methods.iter().position(|m| *m == Method::Get) {
+        names.insert(get + 1, Method::Head.as_str());
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_head_beside_get() {
+        assert_eq!(
+            allow_header(&[Method::Get, Method::Put, Method::Delete]),
+            "GET, HEAD, PUT, DELETE"
+        );
+        assert_eq!(allow_header(&[Method::Post]), "POST");
     }
 }

@@ -1,7 +1,7 @@
 //! Responses: the seed's PUT vote, the native response, results and the owner's export.
 
 use super::Ctx;
-use super::surveys::{owned, survey_json};
+use super::surveys::survey_json;
 use crate::domain::{Answer, Survey, SurveyId, User, ValidationError};
 use crate::protocol::{
     ExportBody, IDEMPOTENCY_KEY, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, export_csv,
@@ -12,11 +12,15 @@ use crate::server::http::{Reply, Request};
 use crate::server::store::Recorded;
 
 /// `PUT /api/surveys/<id>/`: the seed client's vote, recorded as a real response.
-pub fn seed_vote(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+pub fn seed_vote(
+    id: SurveyId,
+    req: &Request,
+    cx: &Ctx,
+    by: Option<&User>,
+) -> Result<Reply, ApiError> {
     let survey = cx.store.get_survey(id)?;
-    let by = cx.optional_user(req)?;
     let answers = req.json::<SeedVoteRequest>()?.into_answers(&survey)?;
-    record(cx, &survey, by.as_ref(), &answers, None)?;
+    record(cx, &survey, by, &answers, None)?;
     // The seed answers 201 with the survey, counts updated. Votes committed together share
     // one rebuild of it.
     Ok(Reply::json_bytes(201, survey_json(id, cx)?))
@@ -24,13 +28,12 @@ pub fn seed_vote(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiErro
 
 /// `POST /api/surveys/<id>/responses/`: 201 with the new response's id, or 200 with the
 /// same id when its client id (body or `Idempotency-Key`) names one already recorded.
-pub fn create(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+pub fn create(id: SurveyId, req: &Request, cx: &Ctx, by: Option<&User>) -> Result<Reply, ApiError> {
     let survey = cx.store.get_survey(id)?;
-    let by = cx.optional_user(req)?;
     let body = req.json::<ResponseRequest>()?;
     let client_id = body.client_id(req.header(IDEMPOTENCY_KEY))?;
     let answers = body.into_domain()?;
-    match record(cx, &survey, by.as_ref(), &answers, client_id.as_deref())? {
+    match record(cx, &survey, by, &answers, client_id.as_deref())? {
         Recorded::New(response) => Ok(Reply::created(&IdBody { id: response.0 })),
         Recorded::Repeat(response) => Ok(Reply::ok(&IdBody { id: response.0 })),
     }
@@ -57,12 +60,11 @@ pub fn results(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/surveys/<id>/responses/?format=json|csv`, for the survey's creator only.
-pub fn export(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    let survey = owned(id, req, cx)?;
-    let records = cx.store.list_responses(id)?;
+pub fn export(survey: &Survey, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let records = cx.store.list_responses(survey.id)?;
     match req.query("format").as_deref().unwrap_or("json") {
-        "json" => Ok(Reply::ok(&ExportBody::new(&survey, &records))),
-        "csv" => export_csv(&survey, &records)
+        "json" => Ok(Reply::ok(&ExportBody::new(survey, &records))),
+        "csv" => export_csv(survey, &records)
             .map(Reply::csv)
             .map_err(|e| ApiError::Internal(e.to_string())),
         _ => Err(ValidationError::new("format", "must be json or csv").into()),

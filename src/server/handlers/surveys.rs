@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use super::Ctx;
-use crate::domain::{SurveyId, ValidationError};
+use crate::domain::{Survey, SurveyId, User, ValidationError};
 use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyPage};
+use crate::server::auth::AuthError;
 use crate::server::cache::CacheKey;
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
@@ -15,7 +16,7 @@ const MAX_PER_PAGE: u64 = 100;
 /// The one value `creator` takes: the caller's own surveys (there is no listing by e-mail).
 const CREATOR_ME: &str = "me";
 
-pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+pub fn list(req: &Request, cx: &Ctx, caller: Option<&User>) -> Result<Reply, ApiError> {
     let (page, per_page) = (req.query("page"), req.query("per_page"));
     let creator = req.query("creator");
     // The seed's `GET /api/surveys/` is a bare array; only canvass's params ask for a page.
@@ -31,7 +32,7 @@ pub fn list(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     }
     let creator = match creator.as_deref() {
         None => None,
-        Some(CREATOR_ME) => Some(cx.user(req)?.id),
+        Some(CREATOR_ME) => Some(caller.ok_or(AuthError::InvalidToken)?.id),
         Some(_) => return Err(ValidationError::new("creator", "must be me").into()),
     };
     let number = number_param("page", page.as_deref(), 1, u64::MAX)?;
@@ -66,8 +67,7 @@ fn number_param(name: &str, value: Option<&str>, default: u64, max: u64) -> Resu
     }
 }
 
-pub fn create(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    let author = cx.user(req)?;
+pub fn create(req: &Request, cx: &Ctx, author: &User) -> Result<Reply, ApiError> {
     let survey = req.json::<CreateSurveyRequest>()?.into_domain()?;
     let created = cx.store.create_survey(author.id, &survey)?;
     Ok(Reply::created(&SurveyBody::from(&created)))
@@ -86,29 +86,13 @@ pub(super) fn survey_json(id: SurveyId, cx: &Ctx) -> Result<Arc<Vec<u8>>, ApiErr
     })
 }
 
-pub fn close(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    owned(id, req, cx)?;
-    Ok(Reply::ok(&SurveyBody::from(&cx.store.close_survey(id)?)))
+pub fn close(survey: &Survey, cx: &Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&SurveyBody::from(
+        &cx.store.close_survey(survey.id)?,
+    )))
 }
 
-pub fn delete(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
-    owned(id, req, cx)?;
-    cx.store.delete_survey(id)?;
+pub fn delete(survey: &Survey, cx: &Ctx) -> Result<Reply, ApiError> {
+    cx.store.delete_survey(survey.id)?;
     Ok(Reply::no_content())
-}
-
-/// The survey, if the caller created it: 401 without a valid token, 404 for an unknown id,
-/// 403 for anyone else's.
-pub(super) fn owned(
-    id: SurveyId,
-    req: &Request,
-    cx: &Ctx,
-) -> Result<crate::domain::Survey, ApiError> {
-    let user = cx.user(req)?;
-    let survey = cx.store.get_survey(id)?;
-    if survey.is_owned_by(user.id) {
-        Ok(survey)
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }

@@ -81,11 +81,11 @@ pub(super) fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
     let input = JsonInput::read(path)?;
     // The server's order: an array where an object belongs is refused before serde, which
     // would otherwise read it field by field.
-    check_objects::<CreateSurveyRequest>(&input.parse()?).map_err(|e| input.invalid(&e))?;
+    check_objects::<CreateSurveyRequest>(&input.parse()?).map_err(|e| input.invalid(e))?;
     input
         .parse::<CreateSurveyRequest>()?
         .into_domain()
-        .map_err(|e| input.invalid(&e))
+        .map_err(|e| input.invalid(e))
 }
 
 /// The body to send (or keep as a draft): the validated (trimmed) values, in the rich shape.
@@ -158,11 +158,19 @@ impl JsonInput {
     }
 
     /// `cannot use FILE: <problem>`: the document parsed but says something impossible.
-    pub(super) fn invalid(&self, problem: &dyn std::fmt::Display) -> ClientError {
-        self.error("use", problem.to_string())
+    /// The problem stays the error's source, typed.
+    pub(super) fn invalid(
+        &self,
+        problem: impl std::error::Error + Send + Sync + 'static,
+    ) -> ClientError {
+        self.error("use", problem)
     }
 
-    fn error(&self, action: &'static str, problem: String) -> ClientError {
+    fn error(
+        &self,
+        action: &'static str,
+        problem: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ClientError {
         ClientError::File {
             action,
             path: self.name.clone(),

@@ -89,7 +89,7 @@ fn print_table(out: &Output, surveys: &[SurveyBody]) -> Result<(), ClientError> 
             survey.name.clone(),
             survey.questions.len().to_string(),
             survey.responses.to_string(),
-            survey.status.clone(),
+            survey.status.as_str().to_owned(),
             render::local_minute(&survey.created_at),
             show::creator(survey.creator.as_deref()),
         ]);

@@ -14,6 +14,7 @@ mod results;
 mod show;
 
 pub(crate) use list::every_page as every_survey;
+pub(crate) use respond::{SheetError, Unanswered};
 
 use crate::cli::SurveyCommand;
 use crate::client::Context;

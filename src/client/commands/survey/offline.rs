@@ -6,15 +6,11 @@ use crate::client::Context;
 use crate::client::api::ApiClient;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output};
+use crate::domain::Survey;
 use crate::protocol::SurveyBody;
 
 /// Survey `id` from the server, else from the local copy when the server is unreachable.
-pub fn survey(
-    cx: &Context,
-    api: &ApiClient,
-    out: &Output,
-    id: i64,
-) -> Result<SurveyBody, ClientError> {
+pub fn survey(cx: &Context, api: &ApiClient, out: &Output, id: i64) -> Result<Survey, ClientError> {
     match api.survey(id) {
         Ok(survey) => {
             cx.cache()?.keep_survey(&survey, render::now())?;

@@ -2,21 +2,24 @@
 //! id (`--answers FILE`), or prompted at a terminal; all checked against the survey first.
 
 mod sheet;
+mod sheet_error;
+
+pub(crate) use sheet_error::{SheetError, Unanswered};
 
 use std::path::Path;
 
-use crate::cli::RespondArgs;
+use crate::cli::{AnswerFlag, RespondArgs};
 use crate::client::Context;
 use crate::client::cache;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output};
 use crate::client::session;
-use crate::domain::QuestionKind;
-use crate::protocol::{ResponseRequest, SurveyBody};
+use crate::domain::{Answer, Question, QuestionKind, Survey};
+use crate::protocol::{AnswerBody, ResponseRequest};
 
 use super::create::JsonInput;
 use super::offline;
-use sheet::{AnswerEntries, Given, Sheet};
+use sheet::{AnswerEntries, Sheet};
 
 const WANTED: (&str, &str) = ("the answers", "--answer Q=C or --answers FILE");
 
@@ -39,33 +42,25 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
             server: cx.server.clone(),
         });
     }
-    let kinds = survey
-        .questions
-        .iter()
-        .map(|q| {
-            q.kind
-                .parse::<QuestionKind>()
-                .map_err(|()| ClientError::BadReply {
-                    url: format!("{}/api/surveys/{id}/", api.server()),
-                    reason: format!("question {} has the unknown kind {:?}", q.id, q.kind),
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut sheet = Sheet::new(&survey, kinds);
-    if let Some(path) = &args.answers {
-        from_file(&mut sheet, path)?;
+    let mut sheet = Sheet::new(&survey);
+    let answers = if let Some(path) = &args.answers {
+        from_file(sheet, path)?
     } else if !args.answer.is_empty() {
-        from_flags(&mut sheet, &args.answer)?;
+        from_flags(sheet, &args.answer)?
     } else {
         // Nobody should answer every question only to be told the survey is closed.
-        if survey.status == "closed" {
+        if survey.is_closed() {
             return Err(ClientError::Refused {
                 status: 409,
                 message: format!("survey {id} is closed: it takes no more responses"),
             });
         }
         ask(cx, &out, &survey, &mut sheet)?;
-        for line in sheet.summary() {
+        // Every required question was asked until answered, so none is missing here.
+        let answers = sheet
+            .finish()
+            .map_err(|source| ClientError::Unanswered { source })?;
+        for line in sheet::summary(&survey, &answers) {
             out.line(&line)?;
         }
         if !args.yes
@@ -75,11 +70,12 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
         {
             return out.line("Nothing was sent.");
         }
-    }
+        answers
+    };
     // The id goes with the response from the first try, so a retry — or the outbox's later
     // send — is the same response to the server, never a second one.
     let request = ResponseRequest {
-        answers: sheet.into_answers(),
+        answers: answers.iter().map(AnswerBody::from).collect(),
         client_id: Some(cache::new_client_id()),
     };
     match api.respond(id, &request) {
@@ -100,98 +96,103 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
 }
 
 /// `--answer Q=C`, by position; any mistake is a usage error naming the flag as given.
-fn from_flags(sheet: &mut Sheet<'_>, flags: &[String]) -> Result<(), ClientError> {
-    for raw in flags {
-        let usage = |problem: String| ClientError::Usage(format!("--answer {raw}: {problem}"));
-        let Some((question, value)) = raw.split_once('=') else {
-            return Err(usage(
-                "expected QUESTION=CHOICE, e.g. --answer 1=2 or --answer 2=1,3".to_owned(),
-            ));
+fn from_flags(mut sheet: Sheet<'_>, flags: &[AnswerFlag]) -> Result<Vec<Answer>, ClientError> {
+    for flag in flags {
+        let wrong = |source| ClientError::Answer {
+            flag: flag.clone(),
+            source,
         };
-        let q = sheet.position(question.trim()).map_err(usage)?;
-        let given = sheet.given_by_position(q, value).map_err(usage)?;
-        sheet.set(q, given).map_err(usage)?;
+        let answer = sheet.by_position(flag).map_err(wrong)?;
+        sheet.add(answer).map_err(wrong)?;
     }
-    match sheet.missing() {
-        Some(q) => Err(ClientError::Usage(format!(
-            "{}: pass --answer {}={}",
-            sheet.missing_problem(q),
-            q + 1,
-            if sheet.kind(q).has_choices() {
-                "CHOICE"
-            } else {
-                "TEXT"
-            }
-        ))),
-        None => Ok(()),
-    }
+    sheet
+        .finish()
+        .map_err(|source| ClientError::Unanswered { source })
 }
 
 /// `--answers FILE|-`: `{"<question id>": <choice id> | [choice ids] | "text"}`.
-fn from_file(sheet: &mut Sheet<'_>, path: &Path) -> Result<(), ClientError> {
+fn from_file(mut sheet: Sheet<'_>, path: &Path) -> Result<Vec<Answer>, ClientError> {
     let input = JsonInput::read(path)?;
     let AnswerEntries(entries) = input.parse()?;
     for (key, value) in entries {
-        let q = sheet.position_of_id(&key).map_err(|e| input.invalid(&e))?;
-        let given = sheet
-            .given_by_id(q, &value)
-            .map_err(|e| input.invalid(&e))?;
-        sheet.set(q, given).map_err(|e| input.invalid(&e))?;
+        let question = sheet.question_by_id(&key).map_err(|e| input.invalid(e))?;
+        let answer = sheet::by_id(question, &value).map_err(|e| input.invalid(e))?;
+        sheet.add(answer).map_err(|e| input.invalid(e))?;
     }
-    match sheet.missing() {
-        Some(q) => Err(input.invalid(&sheet.missing_problem(q))),
-        None => Ok(()),
-    }
+    sheet.finish().map_err(|e| input.invalid(e))
 }
 
 /// Each question in turn; required ones are asked until answered.
 fn ask(
     cx: &Context,
     out: &Output,
-    survey: &SurveyBody,
+    survey: &Survey,
     sheet: &mut Sheet<'_>,
 ) -> Result<(), ClientError> {
     let total = survey.questions.len();
     for (q, question) in survey.questions.iter().enumerate() {
         let prompt = format!("Question {} of {total}: {}", q + 1, question.text);
-        let choices: Vec<String> = question.choices.iter().map(|c| c.text.clone()).collect();
-        let given = match sheet.kind(q) {
-            QuestionKind::Single => {
-                let mut items = choices.clone();
-                if !question.required {
-                    items.push("(skip)".to_owned());
-                }
-                let picked = cx.prompt.select(&prompt, &items, WANTED)?;
-                Given::Choices(if picked < choices.len() {
-                    vec![picked]
-                } else {
-                    Vec::new()
-                })
+        loop {
+            let answer = ask_one(cx, out, q + 1, question, &prompt)?;
+            match sheet.add(answer) {
+                Ok(()) => break,
+                // The prompts offer only what the question takes, but a typed text can still
+                // break a rule (too long): say which, and ask again.
+                Err(problem) => out.warn(&problem.to_string()),
             }
-            QuestionKind::Multiple => loop {
-                let prompt = format!("{prompt} (space toggles, enter confirms)");
-                let picked = cx.prompt.multi_select(&prompt, &choices, WANTED)?;
-                if !picked.is_empty() || !question.required {
-                    break Given::Choices(picked);
-                }
-                out.warn(&format!(
-                    "question {} is required: pick at least one choice with space",
-                    q + 1
-                ));
-            },
-            QuestionKind::Text => loop {
-                let prompt = if question.required {
-                    prompt.clone()
-                } else {
-                    format!("{prompt} (optional, enter skips)")
-                };
-                let text = cx.prompt.text(&prompt, !question.required, WANTED)?;
-                if !text.trim().is_empty() || !question.required {
-                    break Given::Text(text);
-                }
-            },
-        };
-        sheet.set(q, given).map_err(ClientError::Usage)?;
+        }
     }
     Ok(())
+}
+
+/// Question `number`'s answer as picked or typed; a required one is asked until given.
+fn ask_one(
+    cx: &Context,
+    out: &Output,
+    number: usize,
+    question: &Question,
+    prompt: &str,
+) -> Result<Answer, ClientError> {
+    let choices: Vec<String> = question.choices.iter().map(|c| c.text.clone()).collect();
+    let picked = |positions: Vec<usize>| Answer::Choices {
+        question: question.id,
+        choices: positions
+            .into_iter()
+            .filter_map(|c| question.choices.get(c).map(|choice| choice.id))
+            .collect(),
+    };
+    Ok(match question.kind {
+        QuestionKind::Single => {
+            let mut items = choices.clone();
+            if !question.required {
+                items.push("(skip)".to_owned());
+            }
+            // The "(skip)" item has no choice: no answer.
+            picked(vec![cx.prompt.select(prompt, &items, WANTED)?])
+        }
+        QuestionKind::Multiple => loop {
+            let prompt = format!("{prompt} (space toggles, enter confirms)");
+            let positions = cx.prompt.multi_select(&prompt, &choices, WANTED)?;
+            if !positions.is_empty() || !question.required {
+                break picked(positions);
+            }
+            out.warn(&format!(
+                "question {number} is required: pick at least one choice with space"
+            ));
+        },
+        QuestionKind::Text => loop {
+            let prompt = if question.required {
+                prompt.to_owned()
+            } else {
+                format!("{prompt} (optional, enter skips)")
+            };
+            let text = cx.prompt.text(&prompt, !question.required, WANTED)?;
+            if !text.trim().is_empty() || !question.required {
+                break Answer::Text {
+                    question: question.id,
+                    text,
+                };
+            }
+        },
+    })
 }

@@ -5,6 +5,7 @@ use crate::cli::SurveyArgs;
 use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Chart, Output, Tone};
+use crate::domain::QuestionKind;
 use crate::protocol::ResultsBody;
 
 use super::show;
@@ -29,7 +30,7 @@ fn describe(out: &Output, results: &ResultsBody, width: usize) -> Vec<String> {
         "{} — {}, {}",
         out.paint(Tone::Strong, &render::printable(&results.name)),
         render::plural(results.responses, "response"),
-        show::status(out, &results.status),
+        show::status(out, results.status),
     )];
     let question_width = results.questions.len().to_string().len();
     for (q, question) in results.questions.iter().enumerate() {
@@ -38,9 +39,9 @@ fn describe(out: &Output, results: &ResultsBody, width: usize) -> Vec<String> {
             "  {:>question_width$}. {}  ({})",
             q + 1,
             render::printable(&question.text),
-            show::kind(&question.kind),
+            show::kind(question.kind),
         ));
-        if question.kind == "text" {
+        if question.kind == QuestionKind::Text {
             let answers = question.answers.len() as u64;
             if answers == 0 {
                 lines.push(format!("{INDENT}no answers yet"));

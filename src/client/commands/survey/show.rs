@@ -5,6 +5,7 @@ use crate::cli::SurveyArgs;
 use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output, Tone};
+use crate::domain::{QuestionKind, Survey, SurveyStatus};
 use crate::protocol::SurveyBody;
 
 use super::offline;
@@ -13,7 +14,8 @@ pub fn run(args: &SurveyArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
     let survey = offline::survey(cx, &cx.anonymous()?, &out, args.survey.id)?;
     if out.json {
-        return out.json(&survey);
+        // The server's JSON as it sent it: `SurveyBody::from` is how the server writes it.
+        return out.json(&SurveyBody::from(&survey));
     }
     for line in describe(&out, &survey) {
         out.line(&line)?;
@@ -21,7 +23,7 @@ pub fn run(args: &SurveyArgs, cx: &Context) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn describe(out: &Output, survey: &SurveyBody) -> Vec<String> {
+fn describe(out: &Output, survey: &Survey) -> Vec<String> {
     let created = render::server_time(&survey.created_at)
         .map_or_else(|| survey.created_at.clone(), render::local_time);
     let per_user = if survey.one_response_per_user {
@@ -32,7 +34,7 @@ fn describe(out: &Output, survey: &SurveyBody) -> Vec<String> {
     let mut lines = vec![
         out.paint(Tone::Strong, &render::printable(&survey.name)),
         format!("  id:         {}", survey.id),
-        format!("  status:     {}", status(out, &survey.status)),
+        format!("  status:     {}", status(out, survey.status)),
         format!("  creator:    {}", creator(survey.creator.as_deref())),
         format!("  created:    {created}"),
         format!("  responses:  {}{per_user}", survey.responses),
@@ -53,7 +55,7 @@ fn describe(out: &Output, survey: &SurveyBody) -> Vec<String> {
             "  {:>question_width$}. {}  ({}, {need})",
             q + 1,
             render::printable(&question.text),
-            kind(&question.kind),
+            kind(question.kind),
         ));
         let choice_width = question.choices.len().to_string().len();
         let indent = " ".repeat(question_width + 4);
@@ -69,23 +71,21 @@ fn describe(out: &Output, survey: &SurveyBody) -> Vec<String> {
 }
 
 /// A question's kind as people say it.
-pub(super) fn kind(kind: &str) -> &str {
+pub(super) fn kind(kind: QuestionKind) -> &'static str {
     match kind {
-        "single" => "single choice",
-        "multiple" => "multiple choice",
-        "text" => "free text",
-        other => other,
+        QuestionKind::Single => "single choice",
+        QuestionKind::Multiple => "multiple choice",
+        QuestionKind::Text => "free text",
     }
 }
 
 /// `open` or `closed`, coloured when colour is on.
-pub(super) fn status(out: &Output, status: &str) -> String {
-    let tone = if status == "open" {
-        Tone::Good
-    } else {
-        Tone::Warning
+pub(super) fn status(out: &Output, status: SurveyStatus) -> String {
+    let tone = match status {
+        SurveyStatus::Open => Tone::Good,
+        SurveyStatus::Closed => Tone::Warning,
     };
-    out.paint(tone, status)
+    out.paint(tone, status.as_str())
 }
 
 /// The creator's e-mail, or a dash when the account is gone (the survey outlives it).

@@ -214,7 +214,7 @@ fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreErro
     let mut insert = conn.prepare_cached(
         "INSERT INTO answers (response_id, question_id, choice_id, text) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    // Counted in SQL, never read-modify-written (CONTRACT.md Part 2: the seed lost votes).
+    // Counted in SQL, never read-modify-written (docs/seed-contract.md Part 2: the seed lost votes).
     let mut count =
         conn.prepare_cached("UPDATE choices SET selected = selected + 1 WHERE id = ?1")?;
     for answer in &job.answers {

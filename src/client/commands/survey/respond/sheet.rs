@@ -1,257 +1,252 @@
-//! The answer sheet: what each question of one survey has been given, checked as it is filled
-//! in, so a mistake is named by the question's position before anything is sent.
+//! The answer sheet: the answers given so far to one survey, each checked by the domain's
+//! rules (`Answer::check_each`) as it is added, so a mistake is named by the question's
+//! position before anything is sent.
 
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::domain::QuestionKind;
-use crate::protocol::{AnswerBody, QuestionBody, SurveyBody};
-
-/// One question's answer: choices by their position (0-based here), or text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Given {
-    Choices(Vec<usize>),
-    Text(String),
-}
+use super::sheet_error::{IdList, SheetError, Unanswered};
+use crate::cli::AnswerFlag;
+use crate::domain::{Answer, AnswerError, ChoiceId, Question, QuestionId, Survey};
 
 pub struct Sheet<'a> {
-    survey: &'a SurveyBody,
-    kinds: Vec<QuestionKind>,
-    given: Vec<Option<Given>>,
+    survey: &'a Survey,
+    /// Checked against the survey and each other, in the order given; none is blank.
+    answers: Vec<Answer>,
+    /// Questions given no choice or blank text: nothing is sent for them, but a second
+    /// answer to one is still an answer given twice.
+    blank: Vec<QuestionId>,
 }
 
 impl<'a> Sheet<'a> {
-    /// `kinds` holds each question's kind, in order.
-    pub fn new(survey: &'a SurveyBody, kinds: Vec<QuestionKind>) -> Sheet<'a> {
+    pub fn new(survey: &'a Survey) -> Sheet<'a> {
         Sheet {
-            given: vec![None; survey.questions.len()],
             survey,
-            kinds,
+            answers: Vec::new(),
+            blank: Vec::new(),
         }
     }
 
-    pub fn kind(&self, q: usize) -> QuestionKind {
-        self.kinds[q]
-    }
-
-    fn question(&self, q: usize) -> &QuestionBody {
-        &self.survey.questions[q]
-    }
-
-    /// The question at a 1-based position as `survey show` numbers them.
-    pub fn position(&self, text: &str) -> Result<usize, String> {
-        let count = self.survey.questions.len();
-        let exists = format!("survey {} has questions 1 to {count}", self.survey.id);
-        match text.parse::<usize>() {
-            Ok(n) if (1..=count).contains(&n) => Ok(n - 1),
-            Ok(n) => Err(format!("there is no question {n}: {exists}")),
-            Err(_) => Err(format!("{text:?} is not a question number: {exists}")),
-        }
-    }
-
-    /// `value` of `--answer Q=value`: comma-separated choice positions, or for a text
-    /// question everything as it is, commas included.
-    pub fn given_by_position(&self, q: usize, value: &str) -> Result<Given, String> {
-        let kind = self.kind(q);
-        if !kind.has_choices() {
-            return Ok(Given::Text(value.to_owned()));
-        }
-        if value.trim().is_empty() {
-            return Ok(Given::Choices(Vec::new()));
-        }
-        let count = self.question(q).choices.len();
-        value
-            .split(',')
-            .map(str::trim)
-            .map(|choice| match choice.parse::<usize>() {
-                Ok(c) if (1..=count).contains(&c) => Ok(c - 1),
-                Ok(c) => Err(format!(
-                    "question {} has no choice {c}: its choices are 1 to {count}",
-                    q + 1
-                )),
-                Err(_) => Err(format!(
-                    "question {} is {}: give choice numbers 1 to {count}, not {choice:?}",
-                    q + 1,
-                    kind_label(kind)
-                )),
-            })
-            .collect::<Result<_, _>>()
-            .map(Given::Choices)
-    }
-
-    /// The question whose id is the `--answers` key `key`.
-    pub fn position_of_id(&self, key: &str) -> Result<usize, String> {
+    /// `--answer Q=VALUE`: VALUE is choice positions for a question with choices, else text
+    /// exactly as given, commas included.
+    pub fn by_position(&self, flag: &AnswerFlag) -> Result<Answer, SheetError> {
+        let number = flag.question.get();
         let questions = &self.survey.questions;
-        let ids = questions
-            .iter()
-            .map(|q| q.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let id = key.trim().parse::<i64>().map_err(|_| {
-            format!(
-                "{key:?} is not a question id: survey {}'s are {ids}",
-                self.survey.id
-            )
-        })?;
-        questions.iter().position(|q| q.id == id).ok_or_else(|| {
-            format!(
-                "survey {} has no question with id {id}: its question ids are {ids}",
-                self.survey.id
-            )
+        let Some(question) = questions.get(number - 1) else {
+            return Err(SheetError::NoQuestion {
+                number,
+                survey: self.survey.id,
+                count: questions.len(),
+            });
+        };
+        if !question.kind.has_choices() {
+            return Ok(Answer::Text {
+                question: question.id,
+                text: flag.value.clone(),
+            });
+        }
+        let count = question.choices.len();
+        let positions = flag
+            .choices()
+            .map_err(|piece| SheetError::NotAChoiceNumber {
+                number,
+                kind: question.kind,
+                count,
+                given: piece.to_owned(),
+            })?;
+        let choices = positions
+            .into_iter()
+            .map(|choice| {
+                choice
+                    .checked_sub(1)
+                    .and_then(|c| question.choices.get(c))
+                    .map(|c| c.id)
+                    .ok_or(SheetError::NoChoice {
+                        number,
+                        choice,
+                        count,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Answer::Choices {
+            question: question.id,
+            choices,
         })
     }
 
-    /// An `--answers` value: a choice id, a list of them, or text.
-    pub fn given_by_id(&self, q: usize, value: &Value) -> Result<Given, String> {
-        let question = self.question(q);
-        let name = format!("question {} (id {})", q + 1, question.id);
-        let ids = match value {
-            Value::String(text) => return Ok(Given::Text(text.clone())),
-            Value::Array(items) => items.iter().collect(),
-            Value::Number(_) => vec![value],
-            _ => {
-                return Err(format!(
-                    "{name}: expected a choice id, a list of choice ids or text, not {value}"
-                ));
-            }
-        };
-        if !self.kind(q).has_choices() {
-            return Err(format!(
-                "{name} is a text question: give its answer as a string"
-            ));
-        }
-        let known = question
-            .choices
-            .iter()
-            .map(|c| c.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        ids.into_iter()
-            .map(|id| {
-                id.as_i64()
-                    .and_then(|id| question.choices.iter().position(|c| c.id == id))
-                    .ok_or_else(|| {
-                        format!("{name} has no choice with id {id}: its choice ids are {known}")
-                    })
+    /// The question whose id is the `--answers` key `key`, with its 1-based position.
+    pub fn question_by_id(&self, key: &str) -> Result<(usize, &'a Question), SheetError> {
+        let survey = self.survey.id;
+        let ids = || IdList(self.survey.questions.iter().map(|q| q.id).collect());
+        let id = key
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| SheetError::NotAQuestionId {
+                key: key.to_owned(),
+                survey,
+                ids: ids(),
+            })?;
+        self.numbered(QuestionId(id))
+            .ok_or_else(|| SheetError::NoQuestionId {
+                id: QuestionId(id),
+                survey,
+                ids: ids(),
             })
-            .collect::<Result<_, _>>()
-            .map(Given::Choices)
     }
 
-    /// Records `given` for question `q` (0-based), refusing what the question cannot take.
-    pub fn set(&mut self, q: usize, given: Given) -> Result<(), String> {
-        let number = q + 1;
-        let kind = self.kind(q);
-        if self.given[q].is_some() {
-            return Err(format!("question {number} is answered twice"));
+    /// Adds `answer` if the survey takes it. No choice, or blank text, is no answer: nothing
+    /// is sent for it, and `finish` refuses it where the question is required.
+    pub fn add(&mut self, answer: Answer) -> Result<(), SheetError> {
+        let question = answer.question();
+        if self.blank.contains(&question) {
+            return Err(self.explain(AnswerError::AnsweredTwice {
+                index: self.answers.len(),
+                question,
+            }));
         }
-        match (&given, kind) {
-            (Given::Text(_), QuestionKind::Single | QuestionKind::Multiple) => {
-                return Err(format!(
-                    "question {number} is {}: give a choice, not text",
-                    kind_label(kind)
-                ));
+        self.answers.push(answer);
+        // Every answer before this one passed, so any problem is this one's.
+        let blank = match Answer::check_each(self.survey, &self.answers) {
+            Ok(()) => {
+                matches!(self.answers.last(), Some(Answer::Text { text, .. }) if text.trim().is_empty())
             }
-            (Given::Choices(picked), QuestionKind::Text) if !picked.is_empty() => {
-                return Err(format!(
-                    "question {number} is a text question: give text, not a choice"
-                ));
+            Err(AnswerError::NoChoice { .. } | AnswerError::EmptyText { .. }) => true,
+            Err(problem) => {
+                self.answers.pop();
+                return Err(self.explain(problem));
             }
-            (Given::Choices(picked), QuestionKind::Single) if picked.len() > 1 => {
-                return Err(format!(
-                    "question {number} is {}: give one choice, not {}",
-                    kind_label(kind),
-                    picked.len()
-                ));
-            }
-            (Given::Choices(picked), _) => {
-                let repeated = picked
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, c)| picked[..i].contains(c).then_some(c));
-                if let Some(c) = repeated {
-                    return Err(format!(
-                        "question {number}: choice {} is given twice",
-                        c + 1
-                    ));
-                }
-            }
-            (Given::Text(_), QuestionKind::Text) => {}
+        };
+        if blank {
+            self.answers.pop();
+            self.blank.push(question);
         }
-        self.given[q] = Some(given);
         Ok(())
     }
 
-    /// The first required question without an answer.
-    pub fn missing(&self) -> Option<usize> {
-        (0..self.given.len()).find(|&q| self.question(q).required && self.answer(q).is_none())
-    }
-
-    pub fn missing_problem(&self, q: usize) -> String {
-        format!(
-            "question {} ({:?}) is required and has no answer",
-            q + 1,
-            self.question(q).text
-        )
-    }
-
-    /// One line per question, for the person to check before sending.
-    pub fn summary(&self) -> Vec<String> {
-        let mut lines = vec![format!("Your answers to \"{}\":", self.survey.name)];
-        for (q, question) in self.survey.questions.iter().enumerate() {
-            let answer = match self.answer(q) {
-                None => "(no answer)".to_owned(),
-                Some(Given::Text(text)) => text.clone(),
-                Some(Given::Choices(picked)) => picked
-                    .iter()
-                    .map(|&c| question.choices[c].text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
-            lines.push(format!("  {}. {}", q + 1, question.text));
-            lines.push(format!("     {answer}"));
+    /// The answers to send, in question order, once every required question has one.
+    pub fn finish(mut self) -> Result<Vec<Answer>, Unanswered> {
+        let missing = Answer::unanswered(self.survey, &self.answers);
+        if let Some((number, question)) = missing.and_then(|q| self.numbered(q.id)) {
+            return Err(Unanswered {
+                number,
+                text: question.text.clone(),
+                kind: question.kind,
+            });
         }
-        lines
+        let survey = self.survey;
+        self.answers.sort_by_key(|answer| {
+            survey
+                .questions
+                .iter()
+                .position(|q| q.id == answer.question())
+        });
+        Ok(self.answers)
     }
 
-    /// The answers to send; questions left without one are left out.
-    pub fn into_answers(self) -> Vec<AnswerBody> {
-        (0..self.given.len())
-            .filter_map(|q| {
-                let question = self.question(q);
-                self.answer(q).map(|given| match given {
-                    Given::Choices(picked) => AnswerBody {
-                        question_id: question.id,
-                        choice_ids: Some(picked.iter().map(|&c| question.choices[c].id).collect()),
-                        text: None,
-                    },
-                    Given::Text(text) => AnswerBody {
-                        question_id: question.id,
-                        choice_ids: None,
-                        text: Some(text.clone()),
-                    },
-                })
-            })
-            .collect()
+    /// Question `id` with its 1-based position, if it is one of this survey's.
+    fn numbered(&self, id: QuestionId) -> Option<(usize, &'a Question)> {
+        self.survey
+            .questions
+            .iter()
+            .enumerate()
+            .find(|(_, q)| q.id == id)
+            .map(|(q, question)| (q + 1, question))
     }
 
-    /// What question `q` was given, if it is an answer: no choices or blank text is none.
-    fn answer(&self, q: usize) -> Option<&Given> {
-        self.given[q].as_ref().filter(|given| match given {
-            Given::Choices(picked) => !picked.is_empty(),
-            Given::Text(text) => !text.trim().is_empty(),
-        })
+    /// The domain's objection in the words of positions.
+    fn explain(&self, problem: AnswerError) -> SheetError {
+        let id = problem.question();
+        let Some((number, question)) = self.numbered(id) else {
+            return SheetError::NoQuestionId {
+                id,
+                survey: self.survey.id,
+                ids: IdList(self.survey.questions.iter().map(|q| q.id).collect()),
+            };
+        };
+        match problem {
+            AnswerError::AnsweredTwice { .. } => SheetError::AnsweredTwice { number },
+            AnswerError::OneChoiceOnly { given, .. } => SheetError::OneChoice {
+                number,
+                kind: question.kind,
+                given,
+            },
+            AnswerError::ForeignChoice { choice, .. } => SheetError::NoChoiceId {
+                number,
+                question: id,
+                choice,
+                known: IdList(question.choices.iter().map(|c| c.id).collect()),
+            },
+            AnswerError::RepeatedChoice { choice, .. } => {
+                match question.choices.iter().position(|c| c.id == choice) {
+                    Some(c) => SheetError::RepeatedChoice {
+                        number,
+                        choice: c + 1,
+                    },
+                    None => SheetError::Answer {
+                        number,
+                        source: problem,
+                    },
+                }
+            }
+            AnswerError::TextForChoices { kind, .. } => SheetError::TextForChoices { number, kind },
+            AnswerError::ChoicesForText { .. } => SheetError::ChoicesForText {
+                number,
+                question: id,
+            },
+            source => SheetError::Answer { number, source },
+        }
     }
 }
 
-fn kind_label(kind: QuestionKind) -> &'static str {
-    match kind {
-        QuestionKind::Single => "a single-choice question",
-        QuestionKind::Multiple => "a multiple-choice question",
-        QuestionKind::Text => "a text question",
+/// An `--answers` value for `question`, number `number`: a choice id, a list of them, or
+/// text.
+pub fn by_id((number, question): (usize, &Question), value: &Value) -> Result<Answer, SheetError> {
+    let not_an_answer = || SheetError::NotAnAnswer {
+        number,
+        question: question.id,
+        value: value.clone(),
+    };
+    let ids = match value {
+        Value::String(text) => {
+            return Ok(Answer::Text {
+                question: question.id,
+                text: text.clone(),
+            });
+        }
+        Value::Array(items) => items.iter().collect(),
+        Value::Number(_) => vec![value],
+        _ => return Err(not_an_answer()),
+    };
+    let choices = ids
+        .into_iter()
+        .map(|id| id.as_i64().map(ChoiceId).ok_or_else(not_an_answer))
+        .collect::<Result<_, _>>()?;
+    Ok(Answer::Choices {
+        question: question.id,
+        choices,
+    })
+}
+
+/// One line per question, for the person to check before sending.
+pub fn summary(survey: &Survey, answers: &[Answer]) -> Vec<String> {
+    let mut lines = vec![format!("Your answers to \"{}\":", survey.name)];
+    for (q, question) in survey.questions.iter().enumerate() {
+        let answer = match answers.iter().find(|a| a.question() == question.id) {
+            None => "(no answer)".to_owned(),
+            Some(Answer::Text { text, .. }) => text.clone(),
+            Some(Answer::Choices { choices, .. }) => choices
+                .iter()
+                .filter_map(|id| question.choices.iter().find(|c| c.id == *id))
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        lines.push(format!("  {}. {}", q + 1, question.text));
+        lines.push(format!("     {answer}"));
     }
+    lines
 }
 
 /// The `--answers` object's entries in file order. A map type would keep only the last of a
@@ -283,71 +278,164 @@ impl<'de> Deserialize<'de> for AnswerEntries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Survey;
 
     /// `Survey::sample()`: 1 single and required (choice ids 1, 2), 2 multiple (3, 4), 3 text.
-    fn sample() -> SurveyBody {
-        SurveyBody::from(&Survey::sample())
+    fn sample() -> Survey {
+        Survey::sample()
     }
 
-    fn kinds() -> Vec<QuestionKind> {
-        vec![
-            QuestionKind::Single,
-            QuestionKind::Multiple,
-            QuestionKind::Text,
-        ]
+    fn flag(text: &str) -> AnswerFlag {
+        text.parse().unwrap()
+    }
+
+    fn add_flag(sheet: &mut Sheet<'_>, text: &str) -> Result<(), String> {
+        let answer = sheet.by_position(&flag(text)).map_err(|e| e.to_string())?;
+        sheet.add(answer).map_err(|e| e.to_string())
     }
 
     #[test]
     fn positions_are_one_based_and_text_keeps_its_commas() {
         let survey = sample();
-        let mut sheet = Sheet::new(&survey, kinds());
-        assert_eq!(sheet.position("3"), Ok(2));
-        assert!(
-            sheet
-                .position("0")
-                .unwrap_err()
-                .contains("questions 1 to 3")
-        );
-        let text = sheet.given_by_position(2, "a, b").unwrap();
-        assert_eq!(text, Given::Text("a, b".into()));
-        sheet.set(2, text).unwrap();
-        sheet
-            .set(1, sheet.given_by_position(1, "2,1").unwrap())
-            .unwrap();
-        assert_eq!(sheet.missing(), Some(0));
-        sheet.set(0, Given::Choices(vec![1])).unwrap();
-        let answers = sheet.into_answers();
-        assert_eq!(answers[0].choice_ids, Some(vec![2]));
-        assert_eq!(answers[1].choice_ids, Some(vec![4, 3]));
-        assert_eq!(answers[2].text.as_deref(), Some("a, b"));
-    }
-
-    #[test]
-    fn what_a_question_cannot_take_is_refused() {
-        let survey = sample();
-        let mut sheet = Sheet::new(&survey, kinds());
-        assert!(sheet.set(0, Given::Choices(vec![0, 1])).is_err());
-        assert!(sheet.set(0, Given::Text("x".into())).is_err());
-        assert!(sheet.set(1, Given::Choices(vec![1, 1])).is_err());
-        assert!(sheet.given_by_id(2, &serde_json::json!(3)).is_err());
-        assert!(sheet.given_by_id(0, &serde_json::json!(3)).is_err());
+        let mut sheet = Sheet::new(&survey);
+        let no_question = add_flag(&mut sheet, "4=1").unwrap_err();
         assert_eq!(
-            sheet.given_by_id(1, &serde_json::json!([4])),
-            Ok(Given::Choices(vec![1]))
+            no_question,
+            "there is no question 4: survey 1 has questions 1 to 3"
         );
-        sheet.set(0, Given::Choices(vec![0])).unwrap();
-        assert!(sheet.set(0, Given::Choices(vec![0])).is_err());
+        add_flag(&mut sheet, "3=a, b").unwrap();
+        add_flag(&mut sheet, "2=2,1").unwrap();
+        assert_eq!(
+            sheet.finish().unwrap_err().to_string(),
+            "question 1 (\"q1\") is required and has no answer"
+        );
+        let mut sheet = Sheet::new(&survey);
+        add_flag(&mut sheet, "3=a, b").unwrap();
+        add_flag(&mut sheet, "2=2,1").unwrap();
+        add_flag(&mut sheet, "1=2").unwrap();
+        let answers = sheet.finish().unwrap();
+        assert_eq!(
+            answers,
+            [
+                Answer::Choices {
+                    question: QuestionId(1),
+                    choices: vec![ChoiceId(2)]
+                },
+                Answer::Choices {
+                    question: QuestionId(2),
+                    choices: vec![ChoiceId(4), ChoiceId(3)]
+                },
+                Answer::Text {
+                    question: QuestionId(3),
+                    text: "a, b".into()
+                },
+            ]
+        );
     }
 
     #[test]
-    fn blank_answers_to_optional_questions_are_left_out() {
+    fn what_a_question_cannot_take_is_named_by_position() {
         let survey = sample();
-        let mut sheet = Sheet::new(&survey, kinds());
-        sheet.set(0, Given::Choices(vec![0])).unwrap();
-        sheet.set(1, Given::Choices(Vec::new())).unwrap();
-        sheet.set(2, Given::Text("  ".into())).unwrap();
-        assert_eq!(sheet.missing(), None);
-        assert_eq!(sheet.into_answers().len(), 1);
+        let mut sheet = Sheet::new(&survey);
+        let cases = [
+            (
+                "1=1,2",
+                "question 1 is a single-choice question: give one choice, not 2",
+            ),
+            ("1=3", "question 1 has no choice 3: its choices are 1 to 2"),
+            ("1=0", "question 1 has no choice 0: its choices are 1 to 2"),
+            (
+                "1=Pizza",
+                "question 1 is a single-choice question: give choice numbers 1 to 2, not \"Pizza\"",
+            ),
+            ("2=2,2", "question 2: choice 2 is given twice"),
+        ];
+        for (given, problem) in cases {
+            assert_eq!(add_flag(&mut sheet, given), Err(problem.to_owned()));
+        }
+        add_flag(&mut sheet, "1=1").unwrap();
+        assert_eq!(
+            add_flag(&mut sheet, "1=2"),
+            Err("question 1 is answered twice".to_owned())
+        );
+        let long = format!("3={}", "x".repeat(10_001));
+        assert_eq!(
+            add_flag(&mut sheet, &long),
+            Err("question 3: must be at most 10000 characters".to_owned())
+        );
+    }
+
+    #[test]
+    fn answers_by_id_are_checked_by_the_domains_rules() {
+        let survey = sample();
+        let mut sheet = Sheet::new(&survey);
+        let by_id = |sheet: &mut Sheet<'_>, key: &str, value: Value| -> Result<(), String> {
+            let question = sheet.question_by_id(key).map_err(|e| e.to_string())?;
+            let answer = by_id(question, &value).map_err(|e| e.to_string())?;
+            sheet.add(answer).map_err(|e| e.to_string())
+        };
+        let cases = [
+            (
+                "3",
+                serde_json::json!(3),
+                "question 3 (id 3) is a text question: give its answer as a string",
+            ),
+            (
+                "1",
+                serde_json::json!(3),
+                "question 1 (id 1) has no choice with id 3: its choice ids are 1, 2",
+            ),
+            (
+                "1",
+                serde_json::json!("x"),
+                "question 1 is a single-choice question: give a choice, not text",
+            ),
+            (
+                "1",
+                serde_json::json!(1.5),
+                "question 1 (id 1): expected a choice id, a list of choice ids or text, not 1.5",
+            ),
+            (
+                "9",
+                serde_json::json!(1),
+                "survey 1 has no question with id 9: its question ids are 1, 2, 3",
+            ),
+            (
+                "one",
+                serde_json::json!(1),
+                "\"one\" is not a question id: survey 1's are 1, 2, 3",
+            ),
+        ];
+        for (key, value, problem) in cases {
+            assert_eq!(by_id(&mut sheet, key, value), Err(problem.to_owned()));
+        }
+        by_id(&mut sheet, "2", serde_json::json!([4])).unwrap();
+        by_id(&mut sheet, "1", serde_json::json!(1)).unwrap();
+        assert_eq!(sheet.finish().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn blank_answers_are_left_out_but_still_count_as_given() {
+        let survey = sample();
+        let mut sheet = Sheet::new(&survey);
+        add_flag(&mut sheet, "1=1").unwrap();
+        add_flag(&mut sheet, "2=").unwrap();
+        add_flag(&mut sheet, "3=  ").unwrap();
+        assert_eq!(
+            add_flag(&mut sheet, "2=1"),
+            Err("question 2 is answered twice".to_owned())
+        );
+        let answers = sheet.finish().unwrap();
+        assert_eq!(answers.len(), 1);
+        assert_eq!(
+            summary(&survey, &answers)[1..],
+            [
+                "  1. q1",
+                "     c1",
+                "  2. q2",
+                "     (no answer)",
+                "  3. q3",
+                "     (no answer)"
+            ]
+        );
     }
 }

@@ -3,7 +3,7 @@
 --
 -- Portable choices, so PostgreSQL-wire engines (CockroachDB, YugabyteDB) can run it too:
 -- identity columns rather than SERIAL's implicit sequences, and created_at as TEXT in the
--- seed's 'YYYY-MM-DD HH:MM:SS' UTC format (CONTRACT.md Part 1), the same bytes SQLite stores,
+-- seed's 'YYYY-MM-DD HH:MM:SS' UTC format (docs/seed-contract.md Part 1), the same bytes SQLite stores,
 -- so a copy between backends changes no export.
 
 CREATE TABLE users (

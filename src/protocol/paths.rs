@@ -1,0 +1,43 @@
+//! Every endpoint's path, one function or constant each, so no path is formatted by hand
+//! twice: the client's `api.rs`, the server's route-table tests and the test harness all
+//! build paths here (sccache's `urls`). The route table (`server/routes.rs`) holds the same
+//! paths as templates; a test there checks that each of these routes where it should.
+
+pub const HEALTH: &str = "/api/health/";
+pub const OPENAPI: &str = "/api/openapi.json";
+pub const REGISTER: &str = "/api/register/";
+pub const LOGIN: &str = "/api/login/";
+pub const ME: &str = "/api/me/";
+pub const TOKEN_REFRESH: &str = "/api/token/refresh/";
+pub const LOGOUT_ALL: &str = "/api/logout-all/";
+/// Listing (the seed's bare array) and creating.
+pub const SURVEYS: &str = "/api/surveys/";
+
+/// One page of the listing; `mine` keeps the caller's own surveys.
+pub fn surveys_page(page: u64, per_page: u64, mine: bool) -> String {
+    let creator = if mine { "&creator=me" } else { "" };
+    format!("{SURVEYS}?page={page}&per_page={per_page}{creator}")
+}
+
+/// One survey: GET it, PUT the seed's vote, DELETE it.
+pub fn survey(id: i64) -> String {
+    format!("{SURVEYS}{id}/")
+}
+
+/// POST a response; GET the owner's export (with `export`'s query).
+pub fn responses(id: i64) -> String {
+    format!("{SURVEYS}{id}/responses/")
+}
+
+/// The owner's export, `format` being `json` or `csv`.
+pub fn export(id: i64, format: &str) -> String {
+    format!("{}?format={format}", responses(id))
+}
+
+pub fn results(id: i64) -> String {
+    format!("{SURVEYS}{id}/results/")
+}
+
+pub fn close(id: i64) -> String {
+    format!("{SURVEYS}{id}/close/")
+}

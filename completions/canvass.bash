@@ -824,7 +824,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__serve)
-            opts="-h --addr --db --token-ttl --origins --threads --login-failures --max-body --server --help"
+            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --server --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -842,6 +842,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --session-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --origins)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -855,6 +859,22 @@ _canvass() {
                     return 0
                     ;;
                 --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listing-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --surveys-per-hour)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections-per-address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

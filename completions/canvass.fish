@@ -42,10 +42,15 @@ complete -c canvass -n "__fish_canvass_needs_command" -f -a "help" -d 'Print thi
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l db -d 'Where the data lives: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB for PostgreSQL, which several `serve` replicas can share (they then need CANVASS_SECRET) [default: the user data dir\'s canvass/canvass.db]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l token-ttl -d 'How long issued tokens stay valid, e.g. 90s, 30m, 12h' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l session-max -d 'How long a session lives from its login, however often its token is refreshed; then the user logs in again, e.g. 12h, 30days' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l origins -d 'Allowed CORS origins, comma separated, or * for any' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l threads -d 'Request worker threads [default: 4 per core]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l login-failures -d 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address, loopback excepted); 0 turns throttling off' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l max-body -d 'Largest accepted request body, in bytes; larger bodies get 413' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l cache-size -d 'Most bytes of finished JSON the reply cache keeps (surveys and the survey list); past it the least recently used answers are dropped' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l listing-limit -d 'Surveys in the seed\'s unpaged `GET /api/surveys/`: the newest this many, oldest first (`?page=` pages through all of them)' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l surveys-per-hour -d 'Surveys one account may create per hour (counted per server process); past it, 429 with Retry-After. 0 turns the limit off' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l max-connections-per-address -d 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address, so behind a reverse proxy, where every client has the proxy\'s address, raise it to what the proxy opens' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r

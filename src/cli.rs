@@ -414,6 +414,10 @@ pub struct ServeArgs {
     /// How long issued tokens stay valid, e.g. 90s, 30m, 12h.
     #[arg(long, env = "CANVASS_TOKEN_TTL", default_value = "30m", value_parser = humantime::parse_duration)]
     pub token_ttl: Duration,
+    /// How long a session lives from its login, however often its token is refreshed; then
+    /// the user logs in again, e.g. 12h, 30days.
+    #[arg(long, env = "CANVASS_SESSION_MAX", default_value = "30days", value_parser = humantime::parse_duration)]
+    pub session_max: Duration,
     /// Allowed CORS origins, comma separated, or * for any.
     #[arg(
         long,
@@ -432,6 +436,30 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes; larger bodies get 413.
     #[arg(long, env = "CANVASS_MAX_BODY", default_value_t = 1024 * 1024)]
     pub max_body: usize,
+    /// Most bytes of finished JSON the reply cache keeps (surveys and the survey list);
+    /// past it the least recently used answers are dropped.
+    #[arg(long, env = "CANVASS_CACHE_SIZE", default_value_t = 64 * 1024 * 1024)]
+    pub cache_size: usize,
+    /// Surveys in the seed's unpaged `GET /api/surveys/`: the newest this many, oldest first
+    /// (`?page=` pages through all of them).
+    #[arg(long, env = "CANVASS_LISTING_LIMIT", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub listing_limit: u64,
+    /// Surveys one account may create per hour (counted per server process); past it, 429
+    /// with Retry-After. 0 turns the limit off.
+    #[arg(long, env = "CANVASS_SURVEYS_PER_HOUR", default_value_t = 60)]
+    pub surveys_per_hour: u32,
+    /// Most connections one client address may hold open at once (an IPv6 client: its
+    /// /64); past it, new connections from that address get 503. Loopback counts like any
+    /// address, so behind a reverse proxy, where every client has the proxy's address, raise
+    /// it to what the proxy opens.
+    #[arg(
+        long,
+        env = "CANVASS_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub max_connections_per_address: u16,
 }
 
 /// Work on a server's database directly, not through a server.

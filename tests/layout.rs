@@ -18,6 +18,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("jsonwebtoken", &["server/token.rs"]),
     ("signal_hook", &["server/mod.rs", "client/prompt.rs"]),
     ("thread_priority", &["server/http.rs"]),
+    ("rlimit", &["server/http.rs"]),
     ("reqwest", &["client/api.rs"]),
     ("keyring", &["client/credentials/keyring.rs"]),
     // mod.rs names keyring-core too: `CredentialError::Keyring` carries its error.
@@ -36,6 +37,7 @@ const ROOMS: &[(&str, &[&str])] = &[
     // Schemas derive on the wire types; the document is assembled in one place.
     ("utoipa", &["protocol/", "server/openapi.rs"]),
     ("form_urlencoded", &["server/http.rs"]),
+    ("unicode_normalization", &["domain/user.rs"]),
     // `cli.rs` names the Shell value type; the scripts are written in generate.rs.
     ("clap_complete", &["generate.rs", "cli.rs"]),
 ];

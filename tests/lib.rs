@@ -11,6 +11,7 @@
 
 mod harness {
     pub mod cli;
+    pub mod hostile_server;
     pub mod http;
     pub mod postgres;
     pub mod pty;
@@ -26,6 +27,8 @@ mod contract;
 mod copy_db;
 mod durability;
 mod generated;
+mod hostile;
+mod hostile_load;
 mod http_limits;
 mod idempotency;
 mod interactive;
@@ -38,6 +41,7 @@ mod reliability;
 mod replicas;
 mod seed_bugs;
 mod serve_database;
+mod server_url;
 mod settings;
 mod slow_clients;
 mod store;
@@ -46,4 +50,6 @@ mod survey_drafts;
 mod survey_owner;
 mod survey_read;
 mod survey_respond;
+mod terminal_escapes;
 mod throttle;
+mod token_times;

@@ -1,6 +1,7 @@
 //! The HTTP client for the canvass API (reqwest, blocking): one method per endpoint, its path
 //! from `protocol::paths`, each turning the server's reply into a protocol body (a survey
-//! into the domain's `Survey`) or a typed `ClientError`.
+//! into the domain's `Survey`) or a typed `ClientError`. What a server says in an error is
+//! made printable here, once, before any error message quotes it.
 
 use std::time::Duration;
 
@@ -9,8 +10,9 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::ClientError;
+use super::error::{ClientError, ServerSource};
 use super::jwt::Jwt;
+use super::render::printable;
 use crate::domain::Survey;
 use crate::protocol::{
     CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
@@ -24,8 +26,14 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A server's base URL, normalised so one server has one name: scheme and host, no trailing
-/// slash and no `/api` (every path adds it). Credentials are kept under this name.
-pub fn normalize_server(server: &str) -> Result<String, ClientError> {
+/// slash and no `/api` (every path adds it). Credentials are kept under this name, the local
+/// database is named after it, and `login` saves it to the config file.
+///
+/// A user name or password in it (`http://alice:pw@host`) is refused, as a usage error: it
+/// would be echoed, saved and made part of a file name, and reqwest would send it as Basic
+/// auth beside the session's Bearer token (issue 13, item 9). `origin` says where the URL
+/// came from, for the message.
+pub fn normalize_server(server: &str, origin: ServerSource) -> Result<String, ClientError> {
     let trimmed = server.trim();
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
@@ -33,10 +41,16 @@ pub fn normalize_server(server: &str) -> Result<String, ClientError> {
         format!("http://{trimmed}")
     };
     let bad = |reason: &str| ClientError::BadServer {
-        server: server.to_owned(),
-        reason: reason.to_owned(),
+        server: redact_user_info(trimmed),
+        reason: printable(reason),
     };
     let url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ClientError::ServerUserInfo {
+            server: redact_user_info(trimmed),
+            origin,
+        });
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("only http:// and https:// are spoken"));
     }
@@ -48,6 +62,21 @@ pub fn normalize_server(server: &str) -> Result<String, ClientError> {
     }
     let text = url.as_str().trim_end_matches('/');
     Ok(text.strip_suffix("/api").unwrap_or(text).to_owned())
+}
+
+/// `server` as typed, with anything before an `@` in its authority shown as `***`, made
+/// printable: what an error may quote of a URL that did not parse or holds credentials.
+/// Worked on the text, not a parsed URL, because a URL that does not parse must be named too.
+fn redact_user_info(server: &str) -> String {
+    let start = server.find("://").map_or(0, |at| at + 3);
+    let authority_end = server[start..]
+        .find(['/', '?', '#', '\\'])
+        .map_or(server.len(), |at| start + at);
+    let shown = match server[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &server[..start], &server[start + at..]),
+        None => server.to_owned(),
+    };
+    printable(&shown)
 }
 
 pub struct ApiClient {
@@ -66,7 +95,7 @@ impl ApiClient {
             .build()
             .map_err(|e| ClientError::BadServer {
                 server: server.to_owned(),
-                reason: e.to_string(),
+                reason: printable(&e.to_string()),
             })?;
         Ok(ApiClient {
             server: server.to_owned(),
@@ -169,9 +198,10 @@ impl ApiClient {
         body: Option<&impl Serialize>,
     ) -> Result<T, ClientError> {
         let text = self.exchange(self.request(method, path, body))?;
+        // serde_json's message may quote the reply's text.
         serde_json::from_str(&text).map_err(|e| ClientError::BadReply {
             url: self.url(path),
-            reason: e.to_string(),
+            reason: printable(&e.to_string()),
         })
     }
 
@@ -194,10 +224,11 @@ impl ApiClient {
         if status.is_success() {
             return Ok(text);
         }
-        // Every canvass error is JSON with a `message`; a proxy's HTML page is not.
+        // Every canvass error is JSON with a `message`; a proxy's HTML page is not. The message
+        // is the server's text, quoted in a one-line error: made printable here, once.
         let message = serde_json::from_str::<ErrorBody>(&text).map_or_else(
             |_| status.canonical_reason().unwrap_or("error").to_owned(),
-            |body| body.message,
+            |body| printable(&body.message),
         );
         Err(match status {
             StatusCode::UNAUTHORIZED => ClientError::Rejected {
@@ -225,7 +256,7 @@ impl ApiClient {
         }
         ClientError::Unreachable {
             url: self.server.clone(),
-            reason: cause.to_string(),
+            reason: printable(&cause.to_string()),
         }
     }
 
@@ -239,6 +270,10 @@ impl ApiClient {
 mod tests {
     use super::*;
 
+    fn normalize(server: &str) -> Result<String, ClientError> {
+        normalize_server(server, ServerSource::Flag)
+    }
+
     #[test]
     fn one_server_has_one_name() {
         for spelling in [
@@ -247,10 +282,10 @@ mod tests {
             "127.0.0.1:5000",
             "http://127.0.0.1:5000/api/",
         ] {
-            assert_eq!(normalize_server(spelling).unwrap(), "http://127.0.0.1:5000");
+            assert_eq!(normalize(spelling).unwrap(), "http://127.0.0.1:5000");
         }
         assert_eq!(
-            normalize_server("https://example.com/surveys/").unwrap(),
+            normalize("https://example.com/surveys/").unwrap(),
             "https://example.com/surveys"
         );
     }
@@ -259,9 +294,47 @@ mod tests {
     fn what_is_not_a_server_is_refused_with_a_reason() {
         for bad in ["ftp://example.com", "http://", "http://example.com/?x=1"] {
             assert!(
-                matches!(normalize_server(bad), Err(ClientError::BadServer { .. })),
+                matches!(normalize(bad), Err(ClientError::BadServer { .. })),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_user_name_or_password_in_the_url_is_a_usage_error_that_hides_them() {
+        for spelling in [
+            "http://alice:S3CRETPW@example.com",
+            "alice:S3CRETPW@example.com:8080/",
+            "https://alice@example.com/surveys",
+            "http://:S3CRETPW@example.com",
+            "http:alice:S3CRETPW@example.com",
+        ] {
+            let error = normalize(spelling).unwrap_err();
+            assert!(
+                matches!(error, ClientError::ServerUserInfo { .. }),
+                "{spelling}: {error}"
+            );
+            assert_eq!(error.exit_code(), 2, "{spelling}");
+            let message = error.to_string();
+            assert!(
+                !message.contains("S3CRETPW") && !message.contains("alice"),
+                "{message}"
+            );
+            assert!(message.contains("***@example.com"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_is_named_without_its_user_info() {
+        assert_eq!(
+            redact_user_info("http://alice:pw@exa mple.com/a@b"),
+            "http://***@exa mple.com/a@b"
+        );
+        assert_eq!(redact_user_info("a:b@c@host"), "***@host");
+        assert_eq!(redact_user_info("host/path@x"), "host/path@x");
+        assert_eq!(redact_user_info("http://h\x1b]0;x"), "http://h ]0;x");
+        let error = normalize("http://alice:S3CRETPW@exa mple.com").unwrap_err();
+        assert!(matches!(error, ClientError::BadServer { .. }), "{error}");
+        assert!(!error.to_string().contains("S3CRETPW"), "{error}");
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
+use super::private_file;
 use crate::domain::Survey;
 use crate::protocol::{CreateSurveyRequest, ResponseRequest, SurveyBody};
 
@@ -335,11 +336,7 @@ fn file_name(server: &str) -> String {
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| CacheError::Dir {
+    private_file::create_dir(dir).map_err(|source| CacheError::Dir {
         path: dir.to_owned(),
         source,
     })

@@ -3,12 +3,12 @@
 //! so tests and people who set them get what they asked for.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::credentials::StorePreference;
+use super::private_file;
 
 /// Where the API lives when nothing says otherwise: `canvass serve`'s default address.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:5000";
@@ -104,6 +104,9 @@ impl Config {
     }
 
     /// Writes the whole file through a temporary one, so a crash never leaves half a config.
+    /// It is 0600 in a 0700 directory, like the token file: it names the servers this user
+    /// works with and where their tokens are kept, which is nobody else's business (issue 13,
+    /// item 9).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let write_error = |source| ConfigError::Write {
             path: path.to_owned(),
@@ -114,14 +117,9 @@ impl Config {
             reason: e.to_string(),
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(write_error)?;
-        let temporary = path.with_extension("toml.tmp");
-        let mut file = fs::File::create(&temporary).map_err(write_error)?;
-        file.write_all(b"# canvass client settings; `canvass login` updates `server`.\n")
-            .and_then(|()| file.write_all(text.as_bytes()))
-            .and_then(|()| file.sync_all())
-            .map_err(write_error)?;
-        fs::rename(&temporary, path).map_err(write_error)
+        private_file::create_dir(dir).map_err(write_error)?;
+        let file = format!("# canvass client settings; `canvass login` updates `server`.\n{text}");
+        private_file::replace(path, file.as_bytes()).map_err(write_error)
     }
 }
 
@@ -140,6 +138,23 @@ mod tests {
         };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), config);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_saved_file_is_private_to_its_user() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("canvass").join("config.toml");
+        let config = Config {
+            server: Some("https://surveys.example.com".into()),
+            credential_store: None,
+        };
+        config.save(&path).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Everything a client command can fail with, each variant mapped to its exit code.
-//! Messages are one line and never contain a token.
+//! Messages are one line and never contain a token or a password; what they quote of a
+//! server's words was made printable where it entered (`api.rs`).
 
+use std::fmt;
 use std::path::PathBuf;
 
 use crate::cli::AnswerFlag;
@@ -55,8 +57,18 @@ pub enum ClientError {
     NoDraft { id: i64 },
     #[error("{url} sent a reply canvass cannot read: {reason}")]
     BadReply { url: String, reason: String },
+    /// `server` is as typed but with any user info hidden.
     #[error("{server} is not a server URL: {reason}")]
     BadServer { server: String, reason: String },
+    /// A server URL with a user name or password in it; `server` shows them as `***`.
+    #[error(
+        "{origin} {server} holds a user name or password, which canvass never sends or keeps: \
+         give the server without them and log in with `canvass login`"
+    )]
+    ServerUserInfo {
+        server: String,
+        origin: ServerSource,
+    },
     #[error(transparent)]
     Token(#[from] JwtError),
     #[error(transparent)]
@@ -84,6 +96,7 @@ impl ClientError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ClientError::NeedsFlag { .. }
+            | ClientError::ServerUserInfo { .. }
             | ClientError::Usage(_)
             | ClientError::Answer { .. }
             | ClientError::Unanswered { .. } => 2,
@@ -94,6 +107,24 @@ impl ClientError {
             ClientError::Unreachable { .. } | ClientError::ServerFailing { .. } => 4,
             ClientError::Interrupted => 130,
             _ => 1,
+        }
+    }
+}
+
+/// Where the server URL came from, so an error about it says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerSource {
+    /// `--server`, or `CANVASS_SERVER` (clap does not say which).
+    Flag,
+    /// The `server` a config file names.
+    Config(PathBuf),
+}
+
+impl fmt::Display for ServerSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerSource::Flag => f.write_str("--server (or CANVASS_SERVER)"),
+            ServerSource::Config(path) => write!(f, "the server in {}", path.display()),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A session token as the client sees it: an opaque string it may decode but never verify
-//! (only the server holds the key), like the seed client's `isValidJwt`.
+//! (only the server holds the key), like the seed client's `isValidJwt`. Its times are
+//! anyone's numbers, so all arithmetic on them saturates (issue 13, item 14).
 
 use std::fmt;
 
@@ -7,6 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use super::render::printable;
 
 /// A JWT. `Debug` redacts it, so a token never reaches a log or an error message.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,7 +43,11 @@ impl Jwt {
             alg: header.alg,
             typ: header.typ,
             sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
-            iat: claims.get("iat").and_then(Value::as_f64).map(whole_seconds),
+            iat: claims
+                .get("iat")
+                .and_then(Value::as_f64)
+                .filter(|iat| iat.is_finite())
+                .map(whole_seconds),
             exp: whole_seconds(exp),
             claims,
         })
@@ -74,11 +81,22 @@ impl Decoded {
         self.exp <= now
     }
 
+    /// Seconds from `now` until the token expires, negative once it has. A crafted `exp` of
+    /// -1e308 is `i64::MIN`, and plain subtraction would overflow (a panic in a debug build,
+    /// a large positive number in a release one): this saturates, keeping the sign.
+    pub fn seconds_left_at(&self, now: i64) -> i64 {
+        self.exp.saturating_sub(now)
+    }
+
     /// Whether less than a third of the token's lifetime is left: time to refresh it, so an
-    /// active user is never logged out in the middle of work.
+    /// active user is never logged out in the middle of work. An `iat` after `exp` is a
+    /// lifetime of none.
     pub fn is_ageing_at(&self, now: i64) -> bool {
-        let lifetime = self.iat.map_or(1800, |iat| self.exp - iat).max(0);
-        self.exp - now < lifetime / 3
+        let lifetime = self
+            .iat
+            .map_or(1800, |iat| self.exp.saturating_sub(iat))
+            .max(0);
+        self.seconds_left_at(now) < lifetime / 3
     }
 }
 
@@ -99,22 +117,24 @@ struct Header {
     typ: Option<String>,
 }
 
+/// One part of the token as JSON. The reason for a refusal may quote the token's text,
+/// which is anyone's: it is made printable.
 fn part<T: for<'de> Deserialize<'de>>(name: &'static str, text: &str) -> Result<T, JwtError> {
+    let refused = |reason: &dyn fmt::Display| JwtError::Part {
+        part: name,
+        reason: printable(&reason.to_string()),
+    };
     let bytes = URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
-        .map_err(|e| JwtError::Part {
-            part: name,
-            reason: e.to_string(),
-        })?;
-    serde_json::from_slice(&bytes).map_err(|e| JwtError::Part {
-        part: name,
-        reason: e.to_string(),
-    })
+        .map_err(|e| refused(&e))?;
+    serde_json::from_slice(&bytes).map_err(|e| refused(&e))
 }
 
+/// A NumericDate as whole seconds. Fractions (PyJWT writes them) are floored; a float cast
+/// saturates, so ±1e308 is `i64::MIN` or `i64::MAX` — as far off as the client can count.
 #[expect(
     clippy::cast_possible_truncation,
-    reason = "NumericDates are seconds; PyJWT-style fractions are floored"
+    reason = "fractions are floored and out-of-range values saturate, as intended"
 )]
 fn whole_seconds(secs: f64) -> i64 {
     secs.floor() as i64
@@ -154,6 +174,34 @@ mod tests {
             .unwrap();
         assert!(!decoded.is_ageing_at(200));
         assert!(decoded.is_ageing_at(201));
+    }
+
+    #[test]
+    fn times_at_the_edges_saturate_and_keep_their_sign() {
+        let decode = |claims: &str| token(r#"{"alg":"HS256"}"#, claims).decode().unwrap();
+        let now = 1_700_000_000;
+        let past = decode(r#"{"exp":-1e308}"#);
+        assert_eq!(past.exp, i64::MIN);
+        assert!(past.is_expired_at(now));
+        assert_eq!(past.seconds_left_at(now), i64::MIN);
+        let future = decode(r#"{"exp":1e308}"#);
+        assert_eq!(future.exp, i64::MAX);
+        assert!(!future.is_expired_at(now));
+        assert_eq!(future.seconds_left_at(now), i64::MAX - now);
+        assert_eq!(future.seconds_left_at(i64::MIN), i64::MAX);
+        for (claims, ageing) in [
+            (r#"{"iat":-1e308,"exp":1e308}"#, false),
+            (r#"{"iat":1e308,"exp":-1e308}"#, true),
+            (
+                r#"{"iat":-9223372036854775808,"exp":9223372036854775807}"#,
+                false,
+            ),
+            (r#"{"iat":1700000600,"exp":1700000300}"#, false),
+        ] {
+            assert_eq!(decode(claims).is_ageing_at(now), ageing, "{claims}");
+        }
+        let undated = decode(r#"{"iat":"NaN","exp":1}"#);
+        assert_eq!(undated.iat, None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod config;
 mod credentials;
 mod error;
 mod jwt;
+mod private_file;
 mod prompt;
 mod render;
 mod session;
@@ -21,6 +22,7 @@ use crate::cli::{ClientCommand, GlobalArgs, TokenCommand};
 use api::ApiClient;
 use config::{Config, DEFAULT_SERVER, Dirs};
 use credentials::{CredentialStore, StorePreference};
+use error::ServerSource;
 use prompt::Prompter;
 
 /// What every command needs: which server, where things are kept, whether a person is there.
@@ -38,13 +40,13 @@ impl Context {
     pub fn new(global: &GlobalArgs) -> Result<Context, ClientError> {
         let dirs = Dirs::locate()?;
         let config = Config::load(&dirs.config_file())?;
-        let server = api::normalize_server(
-            global
-                .server
-                .as_deref()
-                .or(config.server.as_deref())
-                .unwrap_or(DEFAULT_SERVER),
-        )?;
+        let server = match (&global.server, &config.server) {
+            (Some(server), _) => api::normalize_server(server, ServerSource::Flag)?,
+            (None, Some(server)) => {
+                api::normalize_server(server, ServerSource::Config(dirs.config_file()))?
+            }
+            (None, None) => api::normalize_server(DEFAULT_SERVER, ServerSource::Flag)?,
+        };
         let preference = match std::env::var("CANVASS_CREDENTIAL_STORE") {
             Ok(value) if !value.is_empty() => value.parse::<StorePreference>()?,
             _ => config.credential_store.unwrap_or_default(),

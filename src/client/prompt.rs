@@ -1,5 +1,7 @@
 //! Every question the client asks a person (dialoguer, on stderr so `--json` stays clean).
 //! Without a terminal nothing is asked: the command fails at once, naming the flag to pass.
+//! Prompts, items and offered values are often a survey creator's text: each is made
+//! printable here, so no prompt can carry an escape sequence to the terminal.
 
 use std::io::{self, IsTerminal as _, Write as _};
 
@@ -7,6 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 
 use super::error::ClientError;
+use super::render::printable;
 
 pub struct Prompter {
     interactive: bool,
@@ -53,7 +56,7 @@ impl Prompter {
     }
 
     /// A line of text that starts out as `initial`, for the person to edit (a draft's
-    /// values); Enter alone keeps it.
+    /// values); Enter alone keeps it — as it was shown, so with any hazard a space.
     pub fn edit_text(
         &self,
         prompt: &str,
@@ -63,8 +66,8 @@ impl Prompter {
     ) -> Result<String, ClientError> {
         self.require(what, flag)?;
         Input::<String>::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .with_initial_text(initial)
+            .with_prompt(printable(prompt))
+            .with_initial_text(printable(initial))
             .allow_empty(allow_empty)
             .interact_text()
             .map_err(interrupted)
@@ -90,7 +93,7 @@ impl Prompter {
     ) -> Result<bool, ClientError> {
         self.require(what, flag)?;
         Confirm::with_theme(self.theme.as_ref())
-            .with_prompt(question)
+            .with_prompt(printable(question))
             .default(default)
             .interact()
             .map_err(interrupted)
@@ -116,8 +119,8 @@ impl Prompter {
     ) -> Result<usize, ClientError> {
         self.require(what, flag)?;
         Select::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(printable(prompt))
+            .items(printable_all(items))
             .default(default)
             .interact()
             .map_err(interrupted)
@@ -132,11 +135,15 @@ impl Prompter {
     ) -> Result<Vec<usize>, ClientError> {
         self.require(what, flag)?;
         MultiSelect::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(printable(prompt))
+            .items(printable_all(items))
             .interact()
             .map_err(interrupted)
     }
+}
+
+fn printable_all(items: &[String]) -> Vec<String> {
+    items.iter().map(|item| printable(item)).collect()
 }
 
 /// Ctrl-C in a list prompt arrives as a key (the terminal is raw there, so no SIGINT): it

@@ -1,8 +1,11 @@
 //! The only place the client writes to stdout (and its warnings to stderr): text for people,
 //! JSON for scripts, colour only on a terminal and never with NO_COLOR. Tables and bar charts
-//! are laid out here (`table.rs`, `chart.rs`) so every command's output looks alike.
+//! are laid out here (`table.rs`, `chart.rs`) so every command's output looks alike; text from
+//! a server or a token is defanged on the way (`printable.rs`, `json.rs`).
 
 mod chart;
+mod json;
+mod printable;
 mod table;
 
 use std::io::{self, IsTerminal as _, Write as _};
@@ -12,6 +15,7 @@ use serde::Serialize;
 use super::error::ClientError;
 
 pub use chart::Chart;
+pub use printable::printable;
 pub use table::{Align, Table};
 
 /// The width laid out for when `COLUMNS` does not say (and always when stdout is a pipe).
@@ -22,6 +26,8 @@ const DEFAULT_WIDTH: usize = 100;
 pub struct Output {
     pub json: bool,
     color: bool,
+    /// Whether stdout is a terminal, which acts on escape sequences a pipe only carries.
+    terminal: bool,
 }
 
 /// A piece of text with a colour role; plain when colour is off.
@@ -37,15 +43,21 @@ impl Output {
     pub fn new(json: bool) -> Output {
         // https://no-color.org: set and non-empty means no colour.
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let terminal = io::stdout().is_terminal();
         Output {
             json,
-            color: !no_color && io::stdout().is_terminal(),
+            color: !no_color && terminal,
+            terminal,
         }
     }
 
+    /// `text`, made printable, in the tone's colour when colour is on. What is painted is
+    /// mostly a server's (a survey name, an e-mail), and the colour's own escapes must be the
+    /// only ones on the line.
     pub fn paint(&self, tone: Tone, text: &str) -> String {
+        let text = printable(text);
         if !self.color {
-            return text.to_owned();
+            return text;
         }
         let code = match tone {
             Tone::Strong => "1",
@@ -70,23 +82,25 @@ impl Output {
         self.line(&pretty_json(value)?)
     }
 
-    /// Prints `text` exactly as given, for data passed through (an export's CSV).
-    #[expect(
-        clippy::unused_self,
-        reason = "printing goes through an Output so stdout has one owner"
-    )]
-    pub fn raw(&self, text: &str) -> Result<(), ClientError> {
+    /// Prints a document passed through (an export's CSV): exactly as given into a pipe,
+    /// where it is data, but with its hazards as spaces on a terminal, which would act on
+    /// them. Its line breaks are kept either way.
+    pub fn data(&self, text: &str) -> Result<(), ClientError> {
+        if self.terminal {
+            return write_stdout(format_args!("{}", printable::printable_lines(text)));
+        }
         write_stdout(format_args!("{text}"))
     }
 
-    /// A one-line warning on stderr, so it never mixes into `--json` output.
+    /// A one-line warning on stderr, so it never mixes into `--json` output. It often quotes
+    /// a server's words (why it refused), so it is made printable whole.
     #[expect(
         clippy::unused_self,
         reason = "printing goes through an Output so stdout has one owner"
     )]
     pub fn warn(&self, text: &str) {
         // Nothing useful is left to do if stderr itself is gone.
-        let _ = writeln!(io::stderr().lock(), "warning: {text}");
+        let _ = writeln!(io::stderr().lock(), "warning: {}", printable(text));
     }
 }
 
@@ -100,9 +114,10 @@ fn write_stdout(text: std::fmt::Arguments<'_>) -> Result<(), ClientError> {
     }
 }
 
-/// `value` as the pretty JSON `Output::json` prints, for a file.
+/// `value` as the pretty JSON `Output::json` prints, for a file: hazards escaped as
+/// `\uXXXX`, so the text is exact once parsed and harmless if shown.
 pub fn pretty_json(value: &impl Serialize) -> Result<String, ClientError> {
-    serde_json::to_string_pretty(value).map_err(|e| ClientError::Output(io::Error::other(e)))
+    json::to_string(value).map_err(|e| ClientError::Output(io::Error::other(e)))
 }
 
 /// How many columns a table or chart may take: `COLUMNS` when it is a positive number,
@@ -113,15 +128,6 @@ pub fn width() -> usize {
         .and_then(|columns| columns.trim().parse::<usize>().ok())
         .filter(|&columns| columns > 0)
         .unwrap_or(DEFAULT_WIDTH)
-}
-
-/// Text from the server made safe to print: survey names and answers are anyone's input,
-/// and a control character in them (a newline, an escape sequence) would break a table or
-/// drive the terminal. Each becomes a space.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 /// `1 response`, `2 responses`: a count with its (regular) noun.
@@ -173,11 +179,12 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// `in 12 min` or `3 h ago`, rounded to the unit a person would say: a token issued a
-/// second ago still "expires in 30 min".
+/// second ago still "expires in 30 min". A crafted token's time may be as far from now as
+/// an i64 goes (issue 13, item 14): the distance saturates instead of overflowing.
 pub fn relative(unix: i64, now: i64) -> String {
-    let delta = unix - now;
+    let delta = unix.saturating_sub(now);
     let span = delta.unsigned_abs();
-    let rounded = |unit: u64| (span + unit / 2) / unit;
+    let rounded = |unit: u64| span.saturating_add(unit / 2) / unit;
     let amount = if span < 60 {
         format!("{span} s")
     } else if rounded(60) < 60 {
@@ -214,6 +221,16 @@ mod tests {
     }
 
     #[test]
+    fn times_as_far_as_an_i64_goes_keep_their_direction() {
+        assert_eq!(relative(i64::MIN, 1_000), "106751991167301 days ago");
+        assert_eq!(relative(i64::MAX, 1_000), "in 106751991167301 days");
+        assert_eq!(relative(i64::MIN, i64::MAX), "106751991167301 days ago");
+        assert_eq!(relative(i64::MAX, i64::MIN), "in 106751991167301 days");
+        assert!(local_time(i64::MIN).ends_with("(Unix time)"));
+        assert_eq!(rfc3339(i64::MAX), i64::MAX.to_string());
+    }
+
+    #[test]
     fn rfc3339_is_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     }
@@ -223,12 +240,6 @@ mod tests {
         assert_eq!(server_time("1970-01-02 00:00:01"), Some(86_401));
         assert_eq!(server_time("yesterday"), None);
         assert_eq!(local_minute("yesterday"), "yesterday");
-    }
-
-    #[test]
-    fn control_characters_never_reach_the_terminal() {
-        assert_eq!(printable("a\nb\x1b[31mc\t"), "a b [31mc ");
-        assert_eq!(printable("Café ☕"), "Café ☕");
     }
 
     #[test]
@@ -243,12 +254,27 @@ mod tests {
         let out = Output {
             json: false,
             color: false,
+            terminal: false,
         };
         assert_eq!(out.paint(Tone::Warning, "careful"), "careful");
         let colored = Output {
             json: false,
             color: true,
+            terminal: true,
         };
         assert!(colored.paint(Tone::Warning, "careful").contains("\x1b["));
+    }
+
+    #[test]
+    fn painted_text_carries_only_the_colours_own_escapes() {
+        let colored = Output {
+            json: false,
+            color: true,
+            terminal: true,
+        };
+        assert_eq!(
+            colored.paint(Tone::Strong, "a\x1b]0;t\x07\u{202e}b"),
+            "\x1b[1ma ]0;t  b\x1b[0m"
+        );
     }
 }

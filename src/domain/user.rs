@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::ValidationError;
 use super::ids::UserId;
 
@@ -15,8 +17,9 @@ pub struct User {
     pub token_generation: i64,
 }
 
-/// An e-mail address: trimmed, one `@` with text on both sides, no whitespace, ≤ 254 bytes.
-/// Uniqueness is case-insensitive (the store's concern); the spelling is kept as given.
+/// An e-mail address: trimmed and NFKC-normalised, one `@` with text on both sides, no
+/// whitespace, control or invisible formatting characters, ≤ 254 bytes. Uniqueness is
+/// case-insensitive (the store's concern); the spelling is otherwise kept as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -24,11 +27,25 @@ impl Email {
     /// The longest address, in bytes once trimmed (RFC 5321's limit for a path).
     pub const MAX_LEN: usize = 254;
 
+    /// The form an e-mail is kept and looked up in, whoever typed it: trimmed and
+    /// NFKC-normalised, so full-width letters (`ｃａｓｅ`) or the Kelvin sign (`K`) name the
+    /// same account as their plain forms (issue 13). Login and throttling use it too.
+    pub fn normalized(raw: &str) -> String {
+        raw.trim().nfkc().collect()
+    }
+
     /// Fails with a `ValidationError` on field `email`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let email = raw.trim();
+        let normalized = Email::normalized(raw);
+        let email = normalized.as_str();
         if email.is_empty() {
             return Err(ValidationError::new("email", "must not be empty"));
+        }
+        if email.chars().any(is_hidden) {
+            return Err(ValidationError::new(
+                "email",
+                "must not contain control or invisible formatting characters",
+            ));
         }
         let looks_valid = email.len() <= Self::MAX_LEN
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -49,6 +66,15 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that change how text looks without being seen: control characters, zero-width
+/// ones and bidirectional overrides (`U+202E` makes `moc.evil@ann` read `ann@live.com`).
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 impl fmt::Display for Email {

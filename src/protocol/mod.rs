@@ -2,6 +2,7 @@
 //! conversion to and from `domain`. Server and client both speak through these types.
 
 pub mod paths;
+pub mod pattern;
 mod requests;
 mod responses;
 mod schema;
@@ -11,7 +12,6 @@ mod properties;
 
 pub use requests::*;
 pub use responses::*;
-pub use schema::client_id_pattern;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -47,8 +47,9 @@ pub fn check_objects<T: RequestBody>(value: &serde_json::Value) -> Result<(), Va
 /// `POST /api/register/` and `POST /api/login/`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CredentialsRequest {
-    // Required in the schema: serde's default (empty) is refused, so only a client that sends
-    // them is served.
+    // `required` in the schema though serde defaults them: the default, empty, is refused by
+    // `into_domain`, so no request without them succeeds. The same for a survey's name and
+    // questions.
     #[serde(default)]
     #[schema(required = true, schema_with = super::schema::email)]
     pub email: String,
@@ -149,7 +150,10 @@ pub struct SeedVoteRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SeedVoteQuestion {
+    /// The question's id; when given, `choice` must be one of its choices.
     pub id: Option<i64>,
+    /// The choice picked: a choice of this survey (of question `id` when that is given).
+    /// Absent or null: no vote in this question.
     pub choice: Option<i64>,
 }
 

@@ -182,13 +182,13 @@ impl ExportBody {
 pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["id".to_owned(), "created_at".into(), "respondent".into()];
-    header.extend(survey.questions.iter().map(|q| q.text.clone()));
+    header.extend(survey.questions.iter().map(|q| defused(q.text.clone())));
     out.write_record(&header)?;
     for record in records {
         let mut row = vec![
             record.id.to_string(),
             record.created_at.clone(),
-            record.respondent.clone().unwrap_or_default(),
+            defused(record.respondent.clone().unwrap_or_default()),
         ];
         for question in &survey.questions {
             let cell = record
@@ -204,7 +204,7 @@ pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String,
                         .collect::<Vec<_>>()
                         .join("; "),
                 });
-            row.push(cell.unwrap_or_default());
+            row.push(defused(cell.unwrap_or_default()));
         }
         out.write_record(&row)?;
     }
@@ -212,6 +212,17 @@ pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String,
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A cell a spreadsheet will not run: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is a formula to Excel, LibreOffice and Sheets (`=cmd|' /C calc'!A0`), so it
+/// gets a leading `'`, which they show as text (OWASP, "CSV Injection").
+fn defused(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }
 
 /// `POST /api/register/` → 201.

@@ -17,13 +17,21 @@ pub enum AuthError {
     ExpiredToken,
 }
 
-/// Resolves an `Authorization` header to a user. `Ok(None)` when there is no header at all;
+/// A verified caller: the user, and when the session their token belongs to began.
+#[derive(Debug)]
+pub struct Session {
+    pub user: User,
+    /// Seconds since the epoch; a refresh keeps it, so a session ends at `--session-max`.
+    pub started: u64,
+}
+
+/// Resolves an `Authorization` header to a session. `Ok(None)` when there is no header at all;
 /// a bad token is `ApiError::Unauthorized` with the seed's body, a failing store a 500.
 pub fn optional_user(
     header: Option<&str>,
     tokens: &Tokens,
     store: &dyn Store,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<Session>, ApiError> {
     let Some(header) = header else {
         return Ok(None);
     };
@@ -33,8 +41,17 @@ pub fn optional_user(
         TokenError::Invalid => AuthError::InvalidToken,
     })?;
     match store.find_user(&claims.sub)? {
-        // A token from before "log out everywhere" carries an older generation.
-        Some(user) if user.token_generation == claims.generation => Ok(Some(user)),
+        // A token from before "log out everywhere" carries an older generation; one of a
+        // deleted account, another user's id under the same e-mail.
+        Some(user)
+            if user.token_generation == claims.generation
+                && claims.uid.is_none_or(|uid| uid == user.id.0) =>
+        {
+            Ok(Some(Session {
+                started: claims.session_started(),
+                user,
+            }))
+        }
         _ => Err(AuthError::InvalidToken.into()),
     }
 }
@@ -44,6 +61,6 @@ pub fn required_user(
     header: Option<&str>,
     tokens: &Tokens,
     store: &dyn Store,
-) -> Result<User, ApiError> {
+) -> Result<Session, ApiError> {
     optional_user(header, tokens, store)?.ok_or(AuthError::InvalidToken.into())
 }

@@ -3,12 +3,31 @@
 //! costs three queries and a serialisation; serving a cached one costs a map lookup.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::domain::SurveyId;
 
-/// Past this many entries the cache starts over, so it cannot grow without bound.
-const MAX_ENTRIES: usize = 4096;
+/// A build in progress; dropping it lets the waiters look again (they find the answer, or
+/// after a failed build, build it themselves).
+struct Building<'a> {
+    cache: &'a ReplyCache,
+    key: CacheKey,
+    generation: u64,
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        let mut entries = self.cache.lock();
+        if entries.building.get(&self.key) == Some(&self.generation) {
+            entries.building.remove(&self.key);
+        }
+        drop(entries);
+        self.cache.built.notify_all();
+    }
+}
+
+/// The default bound on what the cache holds, in bytes of finished JSON.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheKey {
@@ -16,15 +35,52 @@ pub enum CacheKey {
     AllSurveys,
 }
 
-/// The generation an answer was built at, and its bytes.
-type Entry = (u64, Arc<Vec<u8>>);
+/// One cached answer: the generation it was built at, its bytes, and when it was last served
+/// (a tick of the cache's own clock), for evicting the least recently used.
+struct Entry {
+    generation: u64,
+    bytes: Arc<Vec<u8>>,
+    used: u64,
+}
 
 #[derive(Default)]
+struct Entries {
+    map: HashMap<CacheKey, Entry>,
+    bytes: usize,
+    clock: u64,
+    /// Answers being built now, by key, at the generation they are built for.
+    building: HashMap<CacheKey, u64>,
+}
+
+/// Bounded by bytes, not entries (issue 13: 1,000 different 450 KB surveys took RSS from 48 to
+/// 520 MB under a bound of 4,096 entries). Past the bound the least recently used answers go;
+/// an answer larger than the whole bound is served but not kept.
+///
+/// A missing answer is built once however many ask for it at the same moment (single flight):
+/// the others wait for it. Issue 13: 8 readers of a 99 MB listing, each rebuilding it after
+/// every write, took the server to 3.2 GB.
 pub struct ReplyCache {
-    entries: Mutex<HashMap<CacheKey, Entry>>,
+    entries: Mutex<Entries>,
+    /// Signalled whenever a build ends, so its waiters look again.
+    built: Condvar,
+    max_bytes: usize,
+}
+
+impl Default for ReplyCache {
+    fn default() -> Self {
+        ReplyCache::new(DEFAULT_MAX_BYTES)
+    }
 }
 
 impl ReplyCache {
+    pub fn new(max_bytes: usize) -> Self {
+        ReplyCache {
+            entries: Mutex::default(),
+            built: Condvar::new(),
+            max_bytes,
+        }
+    }
+
     /// The bytes cached for `key` at `generation`, or those `build` makes (then cached).
     ///
     /// `generation` must be read from the store before `build` reads the data: a write that
@@ -35,22 +91,82 @@ impl ReplyCache {
         generation: u64,
         build: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Result<Arc<Vec<u8>>, E> {
-        if let Some((at, bytes)) = self.lock().get(&key)
-            && *at == generation
         {
-            return Ok(Arc::clone(bytes));
+            let mut entries = self.lock();
+            loop {
+                entries.clock += 1;
+                let now = entries.clock;
+                if let Some(entry) = entries.map.get_mut(&key)
+                    && entry.generation == generation
+                {
+                    entry.used = now;
+                    return Ok(Arc::clone(&entry.bytes));
+                }
+                if entries.building.get(&key) != Some(&generation) {
+                    break;
+                }
+                // Someone builds this very answer: wait for it rather than build it again.
+                entries = self
+                    .built
+                    .wait(entries)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            entries.building.insert(key, generation);
         }
+        // Cleared however the build ends, a panic included: a waiter must never wait for a
+        // build nobody is doing.
+        let _building = Building {
+            cache: self,
+            key,
+            generation,
+        };
         let bytes = Arc::new(build()?);
-        let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key, (generation, Arc::clone(&bytes)));
+        self.keep(&mut self.lock(), key, generation, &bytes);
         Ok(bytes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, Entry>> {
+    fn keep(&self, entries: &mut Entries, key: CacheKey, generation: u64, bytes: &Arc<Vec<u8>>) {
+        let size = bytes.len();
+        if let Some(old) = entries.map.remove(&key) {
+            entries.bytes -= old.bytes.len();
+        }
+        if size > self.max_bytes {
+            return;
+        }
+        while entries.bytes + size > self.max_bytes {
+            let Some(oldest) = entries
+                .map
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
+            if let Some(gone) = entries.map.remove(&oldest) {
+                entries.bytes -= gone.bytes.len();
+            }
+        }
+        entries.clock += 1;
+        let used = entries.clock;
+        entries.bytes += size;
+        entries.map.insert(
+            key,
+            Entry {
+                generation,
+                bytes: Arc::clone(bytes),
+                used,
+            },
+        );
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Bytes held now.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -83,6 +199,81 @@ mod tests {
             *cache.get_or_build(other, 8, built("list")).unwrap(),
             b"list"
         );
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_bytes_and_forgets_the_least_recently_used() {
+        let cache = ReplyCache::new(100);
+        let build = |n: usize| move || Ok::<_, ()>(vec![b'x'; n]);
+        let (a, b, c) = (
+            CacheKey::Survey(SurveyId(1)),
+            CacheKey::Survey(SurveyId(2)),
+            CacheKey::Survey(SurveyId(3)),
+        );
+        cache.get_or_build(a, 1, build(40)).unwrap();
+        cache.get_or_build(b, 1, build(40)).unwrap();
+        // `a` is used again, so `b` is the least recently used when `c` needs room.
+        cache.get_or_build(a, 1, || Err(())).unwrap();
+        cache.get_or_build(c, 1, build(40)).unwrap();
+        assert_eq!(cache.held(), 80);
+        assert!(cache.get_or_build(a, 1, || Err(())).is_ok(), "a was kept");
+        assert!(
+            cache.get_or_build(b, 1, || Err(())).is_err(),
+            "b was evicted"
+        );
+        // Larger than the whole bound: served, not kept.
+        let big = cache
+            .get_or_build(CacheKey::AllSurveys, 1, build(500))
+            .unwrap();
+        assert_eq!(big.len(), 500);
+        assert!(cache.held() <= 100);
+        // A rebuilt entry replaces its old bytes instead of adding to them.
+        cache.get_or_build(a, 2, build(10)).unwrap();
+        assert_eq!(cache.held(), 50);
+    }
+
+    #[test]
+    fn readers_missing_one_answer_at_once_build_it_once() {
+        use std::sync::Barrier;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = ReplyCache::default();
+        let builds = AtomicUsize::new(0);
+        let start = Barrier::new(8);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    start.wait();
+                    let bytes = cache
+                        .get_or_build(CacheKey::AllSurveys, 5, || {
+                            builds.fetch_add(1, Ordering::SeqCst);
+                            // Some work, so that readers do arrive while it runs; whatever the
+                            // timing, the answer is built once.
+                            let mut sum = 0u64;
+                            for i in 0..2_000_000u64 {
+                                sum = sum.wrapping_add(std::hint::black_box(i));
+                            }
+                            Ok::<_, ()>(sum.to_le_bytes().to_vec())
+                        })
+                        .unwrap();
+                    assert_eq!(bytes.len(), 8);
+                });
+            }
+        });
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_build_that_panics_does_not_leave_others_waiting() {
+        let cache = ReplyCache::default();
+        let key = CacheKey::Survey(SurveyId(9));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.get_or_build(key, 1, || -> Result<Vec<u8>, ()> { panic!("build failed") })
+        }));
+        assert!(panicked.is_err());
+        let bytes = cache
+            .get_or_build(key, 1, || Ok::<_, ()>(b"ok".to_vec()))
+            .unwrap();
+        assert_eq!(*bytes, b"ok");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("too many failed logins; try again in {} s", retry_after_secs(*.retry_after))]
     TooManyRequests { retry_after: std::time::Duration },
+    #[error("this account has created its surveys for the hour; try again in {} s", retry_after_secs(*.retry_after))]
+    SurveyQuota { retry_after: std::time::Duration },
     #[error("the server is busy with other logins; try again in a second")]
     Busy,
     /// Logged with the request id; the client only sees "internal error".
@@ -56,7 +58,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
-            ApiError::TooManyRequests { .. } => 429,
+            ApiError::TooManyRequests { .. } | ApiError::SurveyQuota { .. } => 429,
             ApiError::Busy => 503,
             ApiError::Internal(_) => 500,
         }
@@ -96,7 +98,10 @@ impl From<StoreError> for ApiError {
             | StoreError::Closed
             | StoreError::AlreadyResponded
             | StoreError::ClientIdTaken => ApiError::Conflict(e.to_string()),
-            StoreError::Backend(_) | StoreError::Internal(_) => ApiError::Internal(error_chain(&e)),
+            StoreError::Backend(_)
+            | StoreError::Internal(_)
+            | StoreError::NotAFile(_)
+            | StoreError::ReadOnly(_) => ApiError::Internal(error_chain(&e)),
         }
     }
 }

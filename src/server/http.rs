@@ -6,8 +6,10 @@
 //! Content-Length aborts the process, heads and idle time are unbounded, an accept error
 //! stops the server). canvass keeps it as the engine but patches it (`vendor/tiny_http`,
 //! see its PATCHES.md): the connection thread reads each body up to the limit before a
-//! worker sees it, so workers never wait on a slow client, and everything past the limits
-//! is answered with JSON by tiny_http itself. This module only checks the declared length.
+//! worker sees it and sends each response after the worker handed it over, so workers never
+//! wait on a slow client; connections are capped per client address; everything past the
+//! limits is answered with JSON by tiny_http itself. This module only checks the declared
+//! length, raises the open-files limit and hands the engine's warnings to the log.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -17,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -187,7 +189,7 @@ impl Reply {
         let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
         let mut reply = Reply::new(error.status(), "application/json", body);
         match error {
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::SurveyQuota { retry_after } => {
                 let secs = retry_after_secs(*retry_after);
                 reply.headers.push(("Retry-After", secs.to_string()));
             }
@@ -217,6 +219,8 @@ pub struct HttpConfig {
     pub methods: String,
     pub slow_threads: usize,
     pub slow_queue: usize,
+    /// Most connections one client address may hold open (503 past it).
+    pub max_connections_per_address: usize,
 }
 
 pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
@@ -251,10 +255,13 @@ impl HttpServer {
         config: HttpConfig,
         handler: &Arc<Handler>,
     ) -> std::io::Result<Self> {
+        forward_engine_log();
         let limits = tiny_http::Limits {
             max_body: config.max_body,
+            max_connections_per_address: config.max_connections_per_address,
             ..tiny_http::Limits::default()
         };
+        raise_open_files_limit(limits.max_connections);
         let server = tiny_http::Server::with_limits(listener, limits)
             .map(Arc::new)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -292,7 +299,8 @@ impl HttpServer {
         })
     }
 
-    /// Lets queued requests finish, then stops every worker.
+    /// Lets queued requests finish, then stops every worker and waits (boundedly) for the
+    /// last responses to leave.
     pub fn shutdown(self) {
         self.stopping.store(true, Ordering::SeqCst);
         for _ in &self.workers {
@@ -303,6 +311,71 @@ impl HttpServer {
         for worker in self.workers.into_iter().chain(self.slow_workers) {
             let _ = worker.join();
         }
+        // Connection threads send the responses the workers handed them; the process exits
+        // right after this, which would cut them off.
+        if !self.server.wait_for_responses(RESPONSE_DRAIN) {
+            tracing::warn!(
+                "responses still being sent after {RESPONSE_DRAIN:?} are cut off by the exit"
+            );
+        }
+    }
+}
+
+/// How long shutdown waits for responses still being sent (to slow readers, say).
+const RESPONSE_DRAIN: Duration = Duration::from_secs(10);
+
+/// Each connection holds an open file. Systems often start processes with a soft limit of
+/// 1,024 open files under a far higher hard one; issue 13 saw new clients hang at about 350
+/// connections under `ulimit -n 1024`. A server may raise its soft limit to the hard one, so
+/// it does, and says so when even that leaves less than the connection cap needs (past the
+/// limit, new clients are answered 503).
+fn raise_open_files_limit(max_connections: usize) {
+    // the connections, plus the database's files, the listener and a reserve
+    let wanted = u64::try_from(max_connections)
+        .unwrap_or(u64::MAX)
+        .saturating_add(64);
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < wanted => tracing::warn!(
+            "at most {limit} open files are allowed (ulimit -Hn); past about that many \
+             connections, new clients get 503"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot raise the open files limit: {e}"),
+    }
+}
+
+/// tiny_http reports what goes wrong outside any request (an accept error, connections
+/// refused over a cap, running out of file descriptors) through the `log` crate, which
+/// nothing here listened to: issue 13 ran out of descriptors with nothing logged. Its
+/// warnings and errors go to tracing with everything else; tiny_http logs each kind once
+/// per burst, not once per refused client.
+struct EngineLog;
+
+impl log::Log for EngineLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn && metadata.target().starts_with("tiny_http")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        if record.level() == log::Level::Error {
+            tracing::error!("{}", record.args());
+        } else {
+            tracing::warn!("{}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static ENGINE_LOG: EngineLog = EngineLog;
+
+fn forward_engine_log() {
+    // Fails only when a logger is already set (a second server in one process): keep it.
+    if log::set_logger(&ENGINE_LOG).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
     }
 }
 
@@ -552,6 +625,7 @@ mod tests {
             methods: "GET, OPTIONS".into(),
             slow_threads: 1,
             slow_queue: 4,
+            max_connections_per_address: 64,
         };
         (HttpServer::start(listener, config, handler).unwrap(), addr)
     }

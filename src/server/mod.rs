@@ -10,6 +10,7 @@ mod handlers;
 mod http;
 mod openapi;
 mod password;
+mod quota;
 mod routes;
 mod secret;
 pub mod store;
@@ -17,6 +18,7 @@ mod throttle;
 mod token;
 
 use std::io::Write;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,9 +57,18 @@ pub struct ServeConfig {
     pub addr: String,
     pub db: DatabaseUrl,
     pub token_ttl: Duration,
+    /// The longest a session lives from its login, refreshes included.
+    pub session_max: Duration,
     pub origins: Vec<String>,
     pub threads: usize,
     pub max_body: usize,
+    /// Bytes the reply cache may hold.
+    pub cache_size: usize,
+    /// Surveys in the seed's unpaged listing: the newest this many.
+    pub listing_limit: u64,
+    /// Surveys one account may create per hour; 0 is no limit.
+    pub surveys_per_hour: u32,
+    pub max_connections_per_address: usize,
     pub throttle: ThrottleConfig,
     /// From `CANVASS_SECRET`; `None` means the key file beside the database.
     pub secret: Option<String>,
@@ -126,9 +137,14 @@ impl ServeConfig {
             addr: args.addr,
             db,
             token_ttl: args.token_ttl,
+            session_max: args.session_max,
             origins: args.origins,
             threads,
             max_body: args.max_body,
+            cache_size: args.cache_size,
+            listing_limit: args.listing_limit,
+            surveys_per_hour: args.surveys_per_hour,
+            max_connections_per_address: usize::from(args.max_connections_per_address),
             throttle: ThrottleConfig {
                 per_email: args.login_failures,
                 per_address: args.login_failures.saturating_mul(10),
@@ -149,11 +165,23 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         (DatabaseUrl::Postgres(_), Some(secret)) => secret::from_env(secret),
         (DatabaseUrl::Sqlite(path), secret) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| ServerError::Create {
-                    path: dir.to_owned(),
-                    source,
-                })?;
+                // A folder made here holds only canvass's own files: 0700. An existing one
+                // is the operator's and is left as it is.
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|source| ServerError::Create {
+                        path: dir.to_owned(),
+                        source,
+                    })?;
             }
+            // Before the key file is made beside it: `--db /dev/null` must not leave a
+            // `/dev/secret.key` behind.
+            store::SqliteStore::create_private(path).map_err(|source| ServerError::Database {
+                db: config.db.clone(),
+                source,
+            })?;
             secret::load(secret, path)?
         }
     };
@@ -170,9 +198,11 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
     let cx = Ctx {
         store,
         passwords: password::Passwords::new().map_err(|e| ServerError::Startup(e.to_string()))?,
-        tokens: token::Tokens::new(&key, config.token_ttl),
+        tokens: token::Tokens::new(&key, config.token_ttl, config.session_max),
         throttle: LoginThrottle::new(config.throttle),
-        cache: cache::ReplyCache::default(),
+        cache: cache::ReplyCache::new(config.cache_size),
+        listing_limit: config.listing_limit,
+        survey_quota: quota::SurveyQuota::new(config.surveys_per_hour),
     };
     // Registered before binding, so a signal that arrives right after the address line is
     // printed is never missed.
@@ -192,6 +222,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         // keeps the next request parsed and ready.
         slow_threads: LOGIN_WORKERS,
         slow_queue: 64,
+        max_connections_per_address: config.max_connections_per_address,
     };
     let server = HttpServer::start(
         listener,

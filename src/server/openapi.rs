@@ -141,7 +141,7 @@ fn parameters(route: &Route) -> Vec<Value> {
             "in": "header",
             "required": false,
             "description": "The response's client id, instead of `client_id` in the body",
-            "schema": {"type": "string", "pattern": crate::protocol::client_id_pattern()},
+            "schema": {"type": "string", "pattern": crate::protocol::pattern::client_id()},
         }));
     }
     parameters
@@ -238,6 +238,10 @@ fn describe(route: &Route, status: u16) -> &'static str {
              user is allowed, or the client id names a response to another survey"
         }
         413 => "The body is larger than the server's limit",
+        429 if route.endpoint == Endpoint::CreateSurvey => {
+            "This account has created its surveys for the hour; `Retry-After` says when to try \
+             again"
+        }
         429 => "Too many failed logins for this e-mail or address; `Retry-After` says how long",
         503 => "The server is at capacity; `Retry-After` says when to try again",
         _ => "See the message",

@@ -221,7 +221,7 @@ pub const ROUTES: &[Route] = &[
         query: &[],
         request: Some(Body::CreateSurvey),
         ok: (201, Body::Survey),
-        also: &[],
+        also: &[429],
         hashes_password: false,
     },
     Route {

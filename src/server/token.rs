@@ -36,6 +36,22 @@ pub struct Claims {
     /// the next one. Absent means 0, so tokens minted the seed's way stay valid until then.
     #[serde(default)]
     pub generation: i64,
+    /// The user's id: `sub` alone would let a token of a deleted account open a new account
+    /// registered under the same e-mail (issue 13). Every token canvass issues carries it;
+    /// absent (a token minted the seed's way) only the e-mail is checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<i64>,
+    /// When the session began (the login), carried through refreshes: no session outlives
+    /// `--session-max`, however often it is refreshed. Absent means the token's own `iat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
+}
+
+impl Claims {
+    /// When the session this token belongs to began.
+    pub fn session_started(&self) -> u64 {
+        self.auth_time.unwrap_or(self.iat)
+    }
 }
 
 /// A NumericDate: integer seconds, as canvass issues them, or fractional ones, as some JWT
@@ -73,10 +89,11 @@ pub struct Tokens {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    session_max: Duration,
 }
 
 impl Tokens {
-    pub fn new(key: &SigningKey, ttl: Duration) -> Self {
+    pub fn new(key: &SigningKey, ttl: Duration, session_max: Duration) -> Self {
         // Only HS256 is accepted: a token claiming `none`, HS512 or an RSA algorithm fails
         // before its signature is even considered.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -88,19 +105,32 @@ impl Tokens {
             decoding: DecodingKey::from_secret(&key.0),
             validation,
             ttl,
+            session_max,
         }
     }
 
-    /// A fresh token for `user`, valid for the configured lifetime.
-    pub fn issue(&self, user: &User) -> Result<String, jsonwebtoken::errors::Error> {
+    /// A fresh token for `user`, valid for the configured lifetime but never past the end of
+    /// the session that began at `session_started` (a login passes `None`: now). `Expired`
+    /// once that session is over.
+    pub fn issue(&self, user: &User, session_started: Option<u64>) -> Result<String, TokenError> {
         let iat = now();
+        let started = session_started.unwrap_or(iat);
+        let session_ends = started.saturating_add(self.session_max.as_secs());
+        if session_ends <= iat {
+            return Err(TokenError::Expired);
+        }
         let claims = Claims {
             sub: user.email.to_string(),
             iat,
-            exp: iat + self.ttl.as_secs().max(1),
+            exp: iat
+                .saturating_add(self.ttl.as_secs().max(1))
+                .min(session_ends),
             generation: user.token_generation,
+            uid: Some(user.id.0),
+            auth_time: Some(started),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|_| TokenError::Invalid)
     }
 
     /// Checks signature, algorithm and expiry, in that order: a tampered expired token is
@@ -137,6 +167,8 @@ pub fn bearer(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DAY: Duration = Duration::from_secs(24 * 3600);
     use crate::domain::{Email, UserId};
 
     fn user() -> User {
@@ -150,8 +182,14 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_with_integer_claims() {
-        let tokens = Tokens::new(&SigningKey::new(b"k".repeat(32)), Duration::from_secs(1800));
-        let claims = tokens.verify(&tokens.issue(&user()).unwrap()).unwrap();
+        let tokens = Tokens::new(
+            &SigningKey::new(b"k".repeat(32)),
+            Duration::from_secs(1800),
+            DAY,
+        );
+        let claims = tokens
+            .verify(&tokens.issue(&user(), None).unwrap())
+            .unwrap();
         assert_eq!(claims.sub, "ann@example.com");
         assert_eq!(claims.exp - claims.iat, 1800);
         assert_eq!(claims.generation, 3);
@@ -163,7 +201,11 @@ mod tests {
 
     #[test]
     fn fractional_seconds_are_read_and_expiry_is_exact() {
-        let tokens = Tokens::new(&SigningKey::new(b"k".repeat(32)), Duration::from_secs(60));
+        let tokens = Tokens::new(
+            &SigningKey::new(b"k".repeat(32)),
+            Duration::from_secs(60),
+            DAY,
+        );
         let now = now();
         #[expect(clippy::cast_precision_loss, reason = "seconds since 1970 fit an f64")]
         let later = now as f64 + 600.5;
@@ -190,10 +232,19 @@ mod tests {
 
     #[test]
     fn a_token_from_another_key_is_invalid() {
-        let ours = Tokens::new(&SigningKey::new(b"a".repeat(32)), Duration::from_secs(60));
-        let theirs = Tokens::new(&SigningKey::new(b"b".repeat(32)), Duration::from_secs(60));
+        let ours = Tokens::new(
+            &SigningKey::new(b"a".repeat(32)),
+            Duration::from_secs(60),
+            DAY,
+        );
+        let theirs = Tokens::new(
+            &SigningKey::new(b"b".repeat(32)),
+            Duration::from_secs(60),
+            DAY,
+        );
         assert_eq!(
-            ours.verify(&theirs.issue(&user()).unwrap()).unwrap_err(),
+            ours.verify(&theirs.issue(&user(), None).unwrap())
+                .unwrap_err(),
             TokenError::Invalid
         );
     }
@@ -213,5 +264,30 @@ mod tests {
             format!("{:?}", SigningKey::new(b"secret".to_vec())),
             "SigningKey(***)"
         );
+    }
+
+    #[test]
+    fn a_token_names_its_user_and_its_session_ends_at_the_maximum() {
+        let tokens = Tokens::new(
+            &SigningKey::new(b"k".repeat(32)),
+            Duration::from_secs(1800),
+            DAY,
+        );
+        let claims = tokens
+            .verify(&tokens.issue(&user(), None).unwrap())
+            .unwrap();
+        assert_eq!(claims.uid, Some(user().id.0));
+        assert_eq!(claims.auth_time, Some(claims.iat));
+        // A session with a minute left gets a token for that minute, not for 30.
+        let started = now() - DAY.as_secs() + 60;
+        let claims = tokens
+            .verify(&tokens.issue(&user(), Some(started)).unwrap())
+            .unwrap();
+        assert_eq!(claims.exp, started + DAY.as_secs());
+        assert_eq!(claims.auth_time, Some(started));
+        // One that is over gets none.
+        let over = now() - DAY.as_secs();
+        assert_eq!(tokens.issue(&user(), Some(over)), Err(TokenError::Expired));
+        assert_eq!(tokens.issue(&user(), Some(0)), Err(TokenError::Expired));
     }
 }

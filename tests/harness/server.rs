@@ -39,12 +39,27 @@ const TROUBLE_SHOWN: usize = 20;
 /// its own (needs `CANVASS_TEST_POSTGRES`); unset or `sqlite`, on an SQLite file.
 pub const BACKEND: &str = "CANVASS_TEST_BACKEND";
 
+/// The per-address connection cap every test server runs with unless the test sets
+/// `CANVASS_MAX_CONNECTIONS_PER_ADDRESS` itself: every test client is 127.0.0.1, and tests
+/// that play many clients at once (200 voters) would otherwise be one address over the
+/// default cap of 64.
+const TEST_MAX_CONNECTIONS_PER_ADDRESS: &str = "1024";
+
+/// The open-files limits (`ulimit -n`) a server starts under.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenFiles {
+    pub soft: u32,
+    /// `None` keeps the hard limit the tests run under.
+    pub hard: Option<u32>,
+}
+
 pub struct TestServer {
     /// Always there: the SQLite file and `secret.key` live here when the backend is SQLite.
     dir: TempDir,
     db: Database,
     with_secret: bool,
     extra_env: Vec<(String, String)>,
+    open_files: Option<OpenFiles>,
     running: Option<Running>,
     addr: SocketAddr,
     startup_line: String,
@@ -110,12 +125,27 @@ impl TestServer {
         TestServer::launch(Database::Given(url.to_owned()), true, env)
     }
 
+    /// A server on an SQLite file, with `env`, started by `sh` under `limits` (kept on
+    /// restarts): for what happens when file descriptors run out.
+    pub fn start_with_open_files(limits: OpenFiles, env: &[(&str, &str)]) -> TestServer {
+        let mut server = TestServer::new(Database::SqliteFile, true, env);
+        server.open_files = Some(limits);
+        server.spawn();
+        server
+    }
+
     fn launch(db: Database, with_secret: bool, env: &[(&str, &str)]) -> TestServer {
+        let mut server = TestServer::new(db, with_secret, env);
+        server.spawn();
+        server
+    }
+
+    fn new(db: Database, with_secret: bool, env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::Builder::new()
             .prefix("canvass-test-")
             .tempdir()
             .unwrap();
-        let mut server = TestServer {
+        TestServer {
             dir,
             db,
             with_secret,
@@ -123,17 +153,31 @@ impl TestServer {
                 .iter()
                 .map(|&(name, value)| (name.to_owned(), value.to_owned()))
                 .collect(),
+            open_files: None,
             running: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             startup_line: String::new(),
             stderr: Arc::new(Log::default()),
-        };
-        server.spawn();
-        server
+        }
     }
 
     fn spawn(&mut self) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_canvass"));
+        let binary = env!("CARGO_BIN_EXE_canvass");
+        let mut command = match self.open_files {
+            None => Command::new(binary),
+            Some(OpenFiles { soft, hard }) => {
+                // The soft limit first: a hard limit below the soft one is refused. `exec`
+                // keeps the pid, so stop() and kill9() still reach the server.
+                let mut script = format!("ulimit -S -n {soft}");
+                if let Some(hard) = hard {
+                    let _ = write!(script, " && ulimit -H -n {hard}");
+                }
+                script.push_str(" && exec \"$0\" \"$@\"");
+                let mut shell = Command::new("sh");
+                shell.arg("-c").arg(script).arg(binary);
+                shell
+            }
+        };
         command
             .arg("serve")
             // Port 0 the first time; a restart comes back on the same port, as a real server
@@ -156,10 +200,14 @@ impl TestServer {
         if self.with_secret {
             command.env("CANVASS_SECRET", TEST_SECRET);
         }
+        command.env(
+            "CANVASS_MAX_CONNECTIONS_PER_ADDRESS",
+            TEST_MAX_CONNECTIONS_PER_ADDRESS,
+        );
         command.envs(self.extra_env.iter().map(|(name, value)| (name, value)));
         let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", env!("CARGO_BIN_EXE_canvass")));
+            .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
         let stdout = child.stdout.take().unwrap();
         let stderr = child.stderr.take().unwrap();
         let log = Arc::clone(&self.stderr);
@@ -285,7 +333,9 @@ impl TestServer {
     // ---- HTTP ----
 
     /// Sends one request with `Connection: close` and returns the parsed reply. A body, or a
-    /// POST/PUT without one, gets a `Content-Length`.
+    /// POST/PUT without one, gets a `Content-Length`. It always has one `Host` (the server
+    /// refuses HTTP/1.1 without one, or with two): the server's address, unless `headers`
+    /// name another.
     #[track_caller]
     pub fn request(
         &self,
@@ -294,10 +344,14 @@ impl TestServer {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
+        let mut head = format!("{method} {path} HTTP/1.1\r\n");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            let _ = write!(head, "Host: {}\r\n", self.addr);
+        }
+        head.push_str("Connection: close\r\n");
         for (name, value) in headers {
             let _ = write!(head, "{name}: {value}\r\n");
         }

@@ -4,7 +4,7 @@
 use crate::cli::LogoutArgs;
 use crate::client::Context;
 use crate::client::error::ClientError;
-use crate::client::render::Output;
+use crate::client::render::{Output, printable};
 use crate::client::session::{self, TOKEN_VARIABLE};
 
 pub fn run(args: &LogoutArgs, cx: &Context) -> Result<(), ClientError> {
@@ -15,7 +15,7 @@ pub fn run(args: &LogoutArgs, cx: &Context) -> Result<(), ClientError> {
         let reply = session::authenticated(cx, &out)?.logout_all()?;
         out.line(&format!(
             "{} on {}.",
-            capitalized(&reply.message),
+            capitalized(&printable(&reply.message)),
             cx.server
         ))?;
     }

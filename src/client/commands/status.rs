@@ -69,7 +69,11 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         return out.json(&status);
     }
     let server = match (&status.server_version, &status.server_error) {
-        (Some(version), _) => format!("{} (canvass {version})", out.paint(Tone::Good, "reachable")),
+        (Some(version), _) => format!(
+            "{} (canvass {})",
+            out.paint(Tone::Good, "reachable"),
+            render::printable(version)
+        ),
         (None, Some(error)) => out.paint(Tone::Warning, error),
         (None, None) => String::new(),
     };
@@ -83,12 +87,13 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
     let Some(session) = session else {
         return out.line("Session:  not logged in — run `canvass login`");
     };
+    // The server's word for who this is, else the token's: either may be anyone's text.
     out.line(&format!(
         "User:     {}",
         status
             .user
             .as_deref()
-            .unwrap_or("(the token names no user)")
+            .map_or_else(|| "(the token names no user)".to_owned(), render::printable)
     ))?;
     out.line(&format!("Token:    {}", session.source))?;
     let now = render::now();

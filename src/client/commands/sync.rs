@@ -101,7 +101,8 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         for refused in &report.refused {
             out.line(&format!(
                 "  survey {}: {}",
-                refused.survey_id, refused.message
+                refused.survey_id,
+                render::printable(&refused.message)
             ))?;
         }
     }

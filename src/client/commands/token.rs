@@ -51,21 +51,26 @@ pub fn inspect(args: &InspectArgs, cx: &Context) -> Result<(), ClientError> {
             issued_at: decoded.iat.map(render::rfc3339),
             expires_at: render::rfc3339(decoded.exp),
             expired,
-            expires_in_seconds: decoded.exp - now,
+            expires_in_seconds: decoded.seconds_left_at(now),
             claims: &decoded.claims,
         })?;
     } else {
+        // A token is anyone's text until the server checks it: its header and claims are
+        // made printable like a server's words.
         out.line(&format!(
             "Algorithm: {}{}",
-            decoded.alg,
+            render::printable(&decoded.alg),
             decoded
                 .typ
                 .as_deref()
-                .map_or_else(String::new, |typ| format!(" ({typ})"))
+                .map_or_else(String::new, |typ| format!(" ({})", render::printable(typ)))
         ))?;
         out.line(&format!(
             "Subject:   {}",
-            decoded.sub.as_deref().unwrap_or("(none)")
+            decoded
+                .sub
+                .as_deref()
+                .map_or_else(|| "(none)".to_owned(), render::printable)
         ))?;
         if let Some(iat) = decoded.iat {
             out.line(&format!(

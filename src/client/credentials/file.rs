@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read as _};
 use std::path::Path;
 
-use super::{CredentialError, unique};
+use super::CredentialError;
 use crate::client::jwt::Jwt;
+use crate::client::private_file;
 
 /// The fallback file: `{"<server>": "<token>", ...}`, mode 0600 in a 0700 directory.
 pub(super) struct TokenFile<'a> {
@@ -72,23 +73,14 @@ impl TokenFile<'_> {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        create_private_dir(dir).map_err(|source| CredentialError::File {
+        private_file::create_dir(dir).map_err(|source| CredentialError::File {
             path: dir.to_owned(),
             source,
         })?;
         let mut json = serde_json::to_vec_pretty(tokens)
             .map_err(|err| self.write_error(io::Error::other(err)))?;
         json.push(b'\n');
-        let name = self
-            .path
-            .file_name()
-            .map_or_else(|| "credentials".into(), |name| name.to_string_lossy());
-        let temp = dir.join(format!(".{name}.{}-{}.tmp", std::process::id(), unique()));
-        let written = write_private(&temp, &json).and_then(|()| fs::rename(&temp, self.path));
-        if written.is_err() {
-            fs::remove_file(&temp).ok();
-        }
-        written.map_err(|err| self.write_error(err))
+        private_file::replace(self.path, &json).map_err(|err| self.write_error(err))
     }
 
     fn write_error(&self, source: io::Error) -> CredentialError {
@@ -97,37 +89,6 @@ impl TokenFile<'_> {
             source,
         }
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = match create_private(path) {
-        // Left behind by a crashed run that had this process id.
-        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-            fs::remove_file(path)?;
-            create_private(path)?
-        }
-        created => created?,
-    };
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// A new file only its owner can open: the mode is set as it is created, never chmod-ed after,
-/// and `create_new` refuses to follow a planted symlink.
-fn create_private(path: &Path) -> io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// Refuses a file others can open rather than quietly fixing it: the user should learn that

@@ -258,7 +258,7 @@ impl CredentialStore {
     }
 }
 
-/// A number no other call in this process gets, for probe values and temporary file names.
+/// A number no other call in this process gets, for keyring probe values.
 fn unique() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)

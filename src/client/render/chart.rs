@@ -110,6 +110,7 @@ mod tests {
     const PLAIN: Output = Output {
         json: false,
         color: false,
+        terminal: false,
     };
 
     #[test]
@@ -175,6 +176,7 @@ mod tests {
         let colored = Output {
             json: false,
             color: true,
+            terminal: true,
         };
         let mut chart = Chart::new(1);
         chart.row("Yes", 1);

@@ -181,6 +181,7 @@ mod tests {
     const PLAIN: Output = Output {
         json: false,
         color: false,
+        terminal: false,
     };
 
     fn table(rows: &[[&str; 3]]) -> Table {

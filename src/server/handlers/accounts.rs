@@ -1,11 +1,12 @@
 //! Register, log in, who am I, refresh, log out everywhere.
 
 use super::Ctx;
-use crate::domain::{Password, User, ValidationError};
+use crate::domain::{Email, Password, User, ValidationError};
 use crate::protocol::{CredentialsRequest, MeBody, MessageBody, RegisteredBody, TokenBody};
-use crate::server::auth::AuthError;
+use crate::server::auth::{AuthError, Session};
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
+use crate::server::token::TokenError;
 
 pub fn register(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let (email, password) = req.json::<CredentialsRequest>()?.into_domain()?;
@@ -22,8 +23,10 @@ pub fn register(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
 
 pub fn login(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let body: CredentialsRequest = req.json()?;
-    // Only emptiness is a 400 here; any other unknown e-mail is just bad credentials.
-    let email = body.email.trim();
+    // Only emptiness is a 400 here; any other unknown e-mail is just bad credentials. Looked
+    // up in the form it is stored in, so `ｃａｓｅ@x.com` finds `case@x.com`.
+    let email = Email::normalized(&body.email);
+    let email = email.as_str();
     if email.is_empty() {
         return Err(ValidationError::new("email", "must not be empty").into());
     }
@@ -36,7 +39,7 @@ pub fn login(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     match found {
         Some((user, _)) if verified => {
             cx.throttle.record_success(cx.store.as_ref(), email)?;
-            token_reply(cx, &user)
+            token_reply(cx, &user, None)
         }
         _ => {
             cx.throttle
@@ -50,8 +53,9 @@ pub fn me(user: &User) -> Reply {
     Reply::ok(&MeBody::from(user))
 }
 
-pub fn refresh(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
-    token_reply(cx, user)
+/// A fresh token for the same session: it never outlives `--session-max` from the login.
+pub fn refresh(cx: &Ctx, session: &Session) -> Result<Reply, ApiError> {
+    token_reply(cx, &session.user, Some(session.started))
 }
 
 pub fn logout_all(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
@@ -61,10 +65,13 @@ pub fn logout_all(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
     }))
 }
 
-fn token_reply(cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
+fn token_reply(cx: &Ctx, user: &User, session_started: Option<u64>) -> Result<Reply, ApiError> {
     let token = cx
         .tokens
-        .issue(user)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .issue(user, session_started)
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::from(AuthError::ExpiredToken),
+            TokenError::Invalid => ApiError::Internal(e.to_string()),
+        })?;
     Ok(Reply::ok(&TokenBody { token }))
 }

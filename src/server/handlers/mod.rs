@@ -10,11 +10,12 @@ mod surveys;
 
 use std::sync::Arc;
 
-use super::auth::{optional_user, required_user};
+use super::auth::{Session, optional_user, required_user};
 use super::cache::ReplyCache;
 use super::error::ApiError;
 use super::http::{Method, Reply, Request};
 use super::password::Passwords;
+use super::quota::SurveyQuota;
 use super::routes::{self, Access, Endpoint, Lookup};
 use super::store::Store;
 use super::throttle::LoginThrottle;
@@ -28,6 +29,9 @@ pub struct Ctx {
     pub tokens: Tokens,
     pub throttle: LoginThrottle,
     pub cache: ReplyCache,
+    /// How many of the newest surveys the seed's unpaged listing holds.
+    pub listing_limit: u64,
+    pub survey_quota: SurveyQuota,
 }
 
 /// Who is calling, as far as the route's `Access` asks.
@@ -38,7 +42,7 @@ enum Caller {
     /// `Access::Optional`.
     Maybe(Option<User>),
     /// `Access::User`.
-    User(User),
+    User(Session),
     /// `Access::Owner`: the survey the caller created.
     Owner(Survey),
 }
@@ -56,10 +60,12 @@ impl Caller {
         let store = cx.store.as_ref();
         Ok(match access {
             Access::Anyone => Caller::Anyone,
-            Access::Optional => Caller::Maybe(optional_user(header, &cx.tokens, store)?),
+            Access::Optional => {
+                Caller::Maybe(optional_user(header, &cx.tokens, store)?.map(|s| s.user))
+            }
             Access::User => Caller::User(required_user(header, &cx.tokens, store)?),
             Access::Owner => {
-                let user = required_user(header, &cx.tokens, store)?;
+                let user = required_user(header, &cx.tokens, store)?.user;
                 let survey = cx.store.get_survey(survey.ok_or_else(no_survey_in_path)?)?;
                 if !survey.is_owned_by(user.id) {
                     return Err(ApiError::Forbidden);
@@ -99,11 +105,11 @@ pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
         (Endpoint::OpenApi, Caller::Anyone) => Ok(openapi::get()),
         (Endpoint::Register, Caller::Anyone) => accounts::register(req, cx),
         (Endpoint::Login, Caller::Anyone) => accounts::login(req, cx),
-        (Endpoint::Me, Caller::User(user)) => Ok(accounts::me(&user)),
-        (Endpoint::RefreshToken, Caller::User(user)) => accounts::refresh(cx, &user),
-        (Endpoint::LogoutAll, Caller::User(user)) => accounts::logout_all(cx, &user),
+        (Endpoint::Me, Caller::User(session)) => Ok(accounts::me(&session.user)),
+        (Endpoint::RefreshToken, Caller::User(session)) => accounts::refresh(cx, &session),
+        (Endpoint::LogoutAll, Caller::User(session)) => accounts::logout_all(cx, &session.user),
         (Endpoint::ListSurveys, Caller::Maybe(user)) => surveys::list(req, cx, user.as_ref()),
-        (Endpoint::CreateSurvey, Caller::User(user)) => surveys::create(req, cx, &user),
+        (Endpoint::CreateSurvey, Caller::User(session)) => surveys::create(req, cx, &session.user),
         (Endpoint::GetSurvey, Caller::Anyone) => surveys::get(id()?, cx),
         (Endpoint::SeedVote, Caller::Maybe(user)) => {
             responses::seed_vote(id()?, req, cx, user.as_ref())

@@ -9,7 +9,7 @@ use crate::server::auth::AuthError;
 use crate::server::cache::CacheKey;
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
-use crate::server::store::Page;
+use crate::server::store::{Listing, Page};
 
 const DEFAULT_PER_PAGE: u64 = 20;
 const MAX_PER_PAGE: u64 = 100;
@@ -25,7 +25,7 @@ pub fn list(req: &Request, cx: &Ctx, caller: Option<&User>) -> Result<Reply, Api
         let json = cx
             .cache
             .get_or_build(CacheKey::AllSurveys, generation, || {
-                let (surveys, _) = cx.store.list_surveys(None)?;
+                let (surveys, _) = cx.store.list_surveys(Listing::Newest(cx.listing_limit))?;
                 Reply::encode(&surveys.iter().map(SurveyBody::from).collect::<Vec<_>>())
             })?;
         return Ok(Reply::json_bytes(200, json));
@@ -44,7 +44,7 @@ pub fn list(req: &Request, cx: &Ctx, caller: Option<&User>) -> Result<Reply, Api
     )?;
     let slice = Page { number, size };
     let (surveys, total) = match creator {
-        None => cx.store.list_surveys(Some(slice))?,
+        None => cx.store.list_surveys(Listing::Page(slice))?,
         Some(user) => cx.store.list_surveys_by(user, slice)?,
     };
     Ok(Reply::ok(&SurveyPage {
@@ -69,6 +69,9 @@ fn number_param(name: &str, value: Option<&str>, default: u64, max: u64) -> Resu
 
 pub fn create(req: &Request, cx: &Ctx, author: &User) -> Result<Reply, ApiError> {
     let survey = req.json::<CreateSurveyRequest>()?.into_domain()?;
+    cx.survey_quota
+        .take(author.id)
+        .map_err(|retry_after| ApiError::SurveyQuota { retry_after })?;
     let created = cx.store.create_survey(author.id, &survey)?;
     Ok(Reply::created(&SurveyBody::from(&created)))
 }

@@ -66,6 +66,12 @@ pub enum StoreError {
     /// The database refused or failed; the source says how.
     #[error("database error")]
     Backend(#[source] BackendError),
+    /// `--db` names something SQLite cannot keep data in (`/dev/null`, a folder).
+    #[error("{} is not a regular file: give the path of an SQLite database file", .0.display())]
+    NotAFile(std::path::PathBuf),
+    /// Every write would fail: refused at start rather than answered 500 per request.
+    #[error("{} is read-only: canvass needs to write to it (and to its folder, for the -wal and -shm files)", .0.display())]
+    ReadOnly(std::path::PathBuf),
     /// A store-internal failure with no database error behind it (a stopped writer thread).
     #[error("store error: {0}")]
     Internal(&'static str),
@@ -95,6 +101,14 @@ impl Recorded {
     }
 }
 
+/// Which surveys a listing wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// The newest `n`, oldest first: the seed's unpaged array, bounded (issue 13).
+    Newest(u64),
+    Page(Page),
+}
+
 /// A page request: 1-based page number and page size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -118,8 +132,8 @@ pub trait Store: Send + Sync {
     fn create_survey(&self, creator: UserId, survey: &NewSurvey) -> Result<Survey, StoreError>;
     /// `NotFound` if absent.
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
-    /// Oldest first; with a page, that slice and the total count.
-    fn list_surveys(&self, page: Option<Page>) -> Result<(Vec<Survey>, u64), StoreError>;
+    /// That slice of all surveys, oldest first, and how many there are in all.
+    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError>;
     /// Oldest first, the surveys `creator` made: that page of them and how many there are.
     fn list_surveys_by(
         &self,

@@ -1,21 +1,23 @@
 // canvass patch: rewritten. The connection thread reads each request head under size
-// limits and its body eagerly (bounded by `Limits::max_body`) within a per-request
-// deadline, answers malformed or hostile input with JSON errors itself, and serves one
-// request at a time (hazards 1, 2, 3, 5 and 7; see PATCHES.md).
+// limits and strictly (RFC 9112: CRLF only, one Host, no Transfer-Encoding in HTTP/1.0), its
+// body eagerly (bounded by `Limits::max_body`) within a per-request deadline, answers
+// malformed or hostile input with JSON errors itself, serves one request at a time, and
+// sends each response within a budget (hazards 1, 2, 3, 5, 7, 8 and 10; see PATCHES.md).
 
 use std::convert::TryFrom;
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use crate::common::{HTTPVersion, Header, Method, StatusCode};
-use crate::request::{new_request, RequestParts};
+use crate::request::{new_request, Outcome, RequestParts, Responder, ResponseJob};
 use crate::response::write_json_error;
 use crate::util::{
-    is_timeout, DeadlineReader, EqualReader, MessagesQueue, SharedWriter, MAX_DRAIN,
+    is_timeout, DeadlineReader, EqualReader, InFlight, MessagesQueue, SendBudget, SharedWriter,
+    MAX_DRAIN,
 };
 use crate::{Limits, Request};
 
@@ -29,6 +31,8 @@ const LINGER: Duration = Duration::from_secs(2);
 
 const HEAD_TOO_LARGE: &str = "Request header fields too large";
 const REQUEST_TIMEOUT: &str = "Request timeout";
+const BARE_LF: &str = "Line not ending in CRLF";
+const MALFORMED_CHUNKED: &str = "Malformed chunked body";
 
 type Source = BufReader<DeadlineReader>;
 
@@ -36,8 +40,8 @@ type Source = BufReader<DeadlineReader>;
 pub(crate) struct ClientConnection {
     remote_addr: SocketAddr,
 
-    // handle used to shut the socket down
-    stream: TcpStream,
+    // the socket, shared with the reader and the writer
+    stream: Arc<TcpStream>,
 
     // `None` once the raw stream was handed to a `Connection: upgrade` request
     reader: Option<Source>,
@@ -45,6 +49,9 @@ pub(crate) struct ClientConnection {
     writer: SharedWriter,
 
     limits: Limits,
+
+    // responses handed to this thread and not sent yet, server-wide
+    in_flight: Arc<InFlight>,
 
     // set to true if we know that the previous request is the last one
     no_more_requests: bool,
@@ -71,6 +78,9 @@ fn bad_request(message: &'static str) -> Failure {
 enum LineError {
     /// The line is longer than allowed.
     TooLong,
+    /// The line ends in a bare LF. RFC 9112 (section 2.2) lets a recipient accept it, but a
+    /// proxy in front that does not would see different message boundaries.
+    BareLf,
     /// The line does not fit in what is left of the head's byte budget.
     HeadTooLarge,
     Eof,
@@ -82,6 +92,7 @@ impl LineError {
     fn in_head(self, too_long: Failure) -> Failure {
         match self {
             LineError::TooLong => too_long,
+            LineError::BareLf => bad_request(BARE_LF),
             LineError::HeadTooLarge => Failure::Respond(StatusCode(431), HEAD_TOO_LARGE),
             LineError::Io(ref e) if is_timeout(e) => {
                 Failure::Respond(StatusCode(408), REQUEST_TIMEOUT)
@@ -93,7 +104,8 @@ impl LineError {
     /// The failure for a line of a chunked body.
     fn in_chunked_body(self) -> Failure {
         match self {
-            LineError::TooLong | LineError::HeadTooLarge => bad_request("Malformed chunked body"),
+            LineError::TooLong | LineError::HeadTooLarge => bad_request(MALFORMED_CHUNKED),
+            LineError::BareLf => bad_request(BARE_LF),
             LineError::Eof => bad_request("Incomplete chunked body"),
             LineError::Io(ref e) if is_timeout(e) => bad_request("Incomplete chunked body"),
             LineError::Io(_) => Failure::Quiet,
@@ -117,19 +129,23 @@ impl ClientConnection {
         stream: TcpStream,
         remote_addr: SocketAddr,
         limits: Limits,
-    ) -> io::Result<ClientConnection> {
+        in_flight: Arc<InFlight>,
+    ) -> ClientConnection {
+        let stream = Arc::new(stream);
         let read_timeout = Some(limits.read_timeout).filter(|t| !t.is_zero());
-        let reader = DeadlineReader::new(stream.try_clone()?, read_timeout);
-        let writer = SharedWriter::new(stream.try_clone()?);
-        Ok(ClientConnection {
+        let write_timeout = Some(limits.write_timeout).filter(|t| !t.is_zero());
+        let reader = DeadlineReader::new(Arc::clone(&stream), read_timeout);
+        let writer = SharedWriter::new(Arc::clone(&stream), write_timeout);
+        ClientConnection {
             remote_addr,
             stream,
             reader: Some(BufReader::with_capacity(READ_BUFFER, reader)),
             writer,
             limits,
+            in_flight,
             no_more_requests: false,
             out_of_sync: false,
-        })
+        }
     }
 
     /// Reads requests and pushes them to `messages`, one at a time: the next request is
@@ -158,15 +174,23 @@ impl ClientConnection {
             match self.read_request() {
                 Ok(request) => {
                     let (sender, receiver) = mpsc::channel();
-                    if let Err(request) = messages.push(request.with_notify_sender(sender)) {
-                        // the server is gone: the request answers 500 as it drops
+                    let responder = Responder::new(sender, Arc::clone(&self.in_flight));
+                    if let Err(request) = messages.push(request.with_responder(responder)) {
+                        // the server is gone: its 500 would only reach a closing socket
                         drop(request);
                         return;
                     }
-                    // Wait until the request was answered or dropped. Serving one request
-                    // at a time bounds the memory a single connection can pin (one body of
-                    // at most `max_body`) and keeps responses in order.
-                    let _ = receiver.recv();
+                    // Wait until the request was answered or dropped, then send the
+                    // response from here. Serving one request at a time bounds the memory
+                    // a single connection can pin (one body of at most `max_body`, one
+                    // response) and keeps responses in order.
+                    if let Ok(Outcome::Respond(job)) = receiver.recv() {
+                        if let Err(e) = self.send_response(job) {
+                            log::debug!("Cutting connection from {}: {}", self.remote_addr, e);
+                            self.abort();
+                            return;
+                        }
+                    }
                     if self.no_more_requests {
                         if self.out_of_sync {
                             self.linger();
@@ -188,6 +212,29 @@ impl ClientConnection {
                 }
             }
         }
+    }
+
+    /// Sends a response within its budget: `response_deadline` plus one second per
+    /// `min_send_rate` bytes. The socket's write timeout bounds each write; only this
+    /// bounds the whole, against a client that reads a little before every timeout.
+    fn send_response(&mut self, job: ResponseJob) -> io::Result<()> {
+        self.writer.set_budget(SendBudget::new(
+            self.limits.response_deadline,
+            self.limits.min_send_rate,
+            job.length,
+        ));
+        let result = job.send(&mut self.writer);
+        self.writer.set_budget(None);
+        result
+    }
+
+    /// Ends the connection at once, throwing away what is still queued to be sent: closing
+    /// normally would leave the kernel sending the rest of a large response to a slow
+    /// reader, up to the whole send buffer (megabytes), after we let go of it. Writes that
+    /// follow (the buffered writer's flush on drop) fail immediately.
+    fn abort(&mut self) {
+        let _ = socket2::SockRef::from(&*self.stream).set_linger(Some(Duration::ZERO));
+        let _ = self.stream.shutdown(Shutdown::Both);
     }
 
     fn write_error(&mut self, status: StatusCode, message: &str) {
@@ -251,6 +298,8 @@ impl ClientConnection {
             headers.push(parse_header_line(&line).ok_or_else(|| bad_request("Malformed header"))?);
         }
 
+        check_host(&headers, &version)?;
+
         let expects_continue = match find_header(&headers, "Expect") {
             None => false,
             Some(v) if v.trim().eq_ignore_ascii_case("100-continue") => true,
@@ -264,22 +313,28 @@ impl ClientConnection {
             Ok(chunked) => chunked,
             Err(()) => return Err(bad_request("Unsupported Transfer-Encoding")),
         };
+        if chunked && version < (1, 1) {
+            // RFC 9112, section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+            // framing; a 1.0 proxy in front would not have decoded it the way we would
+            return Err(bad_request("Transfer-Encoding in an HTTP/1.0 request"));
+        }
         let content_length = match content_length(&headers) {
             Ok(length) => length,
             Err(()) => return Err(bad_request("Invalid Content-Length")),
         };
 
-        // updating the status of the connection
-        let connection = find_header(&headers, "Connection").map(str::to_ascii_lowercase);
-        let upgrade = connection.as_deref().is_some_and(|v| v.contains("upgrade"));
-        match connection {
-            Some(ref val) if val.contains("close") => self.no_more_requests = true,
-            Some(ref val) if val.contains("upgrade") => self.no_more_requests = true,
-            Some(ref val) if !val.contains("keep-alive") && version == (1, 0) => {
-                self.no_more_requests = true
-            }
-            None if version == (1, 0) => self.no_more_requests = true,
-            _ => (),
+        // updating the status of the connection, from the options of every Connection
+        // header (`keep-alive, close` closes; `notclose` is not `close`)
+        let has_option = |option: &str| {
+            headers
+                .iter()
+                .filter(|h| h.field.equiv("Connection"))
+                .flat_map(|h| h.value.as_str().split(','))
+                .any(|o| o.trim().eq_ignore_ascii_case(option))
+        };
+        let upgrade = has_option("upgrade");
+        if has_option("close") || upgrade || (version < (1, 1) && !has_option("keep-alive")) {
+            self.no_more_requests = true;
         }
 
         // the body
@@ -359,8 +414,8 @@ fn send_continue<W: Write>(writer: &mut W) -> Result<(), Failure> {
         .map_err(|_| Failure::Quiet)
 }
 
-/// Reads one line terminated by LF (an optional CR before it is dropped) into `line`,
-/// without the terminator.
+/// Reads one line terminated by CRLF into `line`, without the terminator; a bare LF
+/// gives `BareLf`.
 ///
 /// Never buffers more than `max_line` (+ CR) bytes: reading stops with `TooLong` as soon
 /// as the line is known to be longer, and with `HeadTooLarge` as soon as it would use
@@ -409,8 +464,8 @@ fn read_line<R: BufRead>(
 
         if newline.is_some() {
             line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
+            if line.pop() != Some(b'\r') {
+                return Err(LineError::BareLf);
             }
             return Ok(());
         }
@@ -446,16 +501,22 @@ fn read_chunked_body<R: BufRead>(
     loop {
         read_line(reader, limits.max_header_line, &mut unbounded, &mut line)
             .map_err(LineError::in_chunked_body)?;
-        let size = parse_chunk_size(&line).ok_or_else(|| bad_request("Malformed chunked body"))?;
+        let size = parse_chunk_size(&line).ok_or_else(|| bad_request(MALFORMED_CHUNKED))?;
 
         if size == 0 {
-            // trailer fields, up to an empty line; read under the head limits, ignored
+            // trailer fields, up to an empty line; read under the head limits, checked like
+            // header fields (a NUL or 0xFF a proxy passes on is refused), then ignored
             let mut budget = limits.max_header_bytes;
+            let mut count = 0;
             loop {
                 read_line(reader, limits.max_header_line, &mut budget, &mut line)
                     .map_err(LineError::in_chunked_body)?;
                 if line.is_empty() {
                     return Ok((body, true));
+                }
+                count += 1;
+                if count > limits.max_headers || parse_header_line(&line).is_none() {
+                    return Err(bad_request(MALFORMED_CHUNKED));
                 }
             }
         }
@@ -478,27 +539,27 @@ fn read_chunked_body<R: BufRead>(
     }
 }
 
-/// Parses a chunk-size line: hex digits, optionally followed by `;extensions`.
+/// Parses a chunk-size line: hex digits, optionally followed by `;extensions` (ignored).
+///
+/// Stricter than RFC 9112's grammar, which allows whitespace (BWS) before the `;`: no
+/// whitespace at all around the size, and no control or non-ASCII bytes in extensions, so
+/// that no proxy can read a different size from the same line.
 fn parse_chunk_size(line: &[u8]) -> Option<usize> {
     let end = line.iter().position(|&b| b == b';').unwrap_or(line.len());
-    let digits = trim_ows(&line[..end]);
+    let (digits, extensions) = line.split_at(end);
     if digits.is_empty() || digits.len() > 16 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    if !extensions
+        .iter()
+        .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
+    {
         return None;
     }
     let digits = std::str::from_utf8(digits).ok()?;
     u64::from_str_radix(digits, 16)
         .ok()
         .and_then(|size| usize::try_from(size).ok())
-}
-
-fn trim_ows(mut bytes: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = bytes {
-        bytes = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = bytes {
-        bytes = rest;
-    }
-    bytes
 }
 
 fn find_header<'a>(headers: &'a [Header], name: &'static str) -> Option<&'a str> {
@@ -526,30 +587,92 @@ fn content_length(headers: &[Header]) -> Result<Option<usize>, ()> {
     Ok(found)
 }
 
-/// Whether the body is chunked. `Err` if a Transfer-Encoding is given whose final coding
-/// is not `chunked`: its length could not be determined.
+/// Whether the body is chunked. `Err` unless the codings of every Transfer-Encoding header
+/// together are exactly one `chunked`: with another coding the application would get
+/// encoded bytes (nothing here decodes gzip), and `chunked, chunked` is forbidden.
 fn transfer_encoding(headers: &[Header]) -> Result<bool, ()> {
-    let last = headers
+    let mut codings = headers
         .iter()
-        .rev()
-        .find(|h| h.field.equiv("Transfer-Encoding"));
-    match last {
-        None => Ok(false),
-        Some(header) => {
-            let coding = header.value.as_str().rsplit(',').next().unwrap_or("");
-            if coding.trim().eq_ignore_ascii_case("chunked") {
-                Ok(true)
-            } else {
-                Err(())
-            }
-        }
+        .filter(|h| h.field.equiv("Transfer-Encoding"))
+        .flat_map(|h| h.value.as_str().split(','))
+        .map(str::trim);
+    match (codings.next(), codings.next()) {
+        (None, _) => Ok(false),
+        (Some(coding), None) if coding.eq_ignore_ascii_case("chunked") => Ok(true),
+        _ => Err(()),
     }
 }
 
+/// RFC 9112, section 3.2: an HTTP/1.1 request has exactly one Host header, and a request
+/// of any version at most one, with a valid value (empty is allowed, for targets without
+/// an authority). A proxy and this server must not pick different hosts.
+fn check_host(headers: &[Header], version: &HTTPVersion) -> Result<(), Failure> {
+    let mut hosts = headers.iter().filter(|h| h.field.equiv("Host"));
+    match (hosts.next(), hosts.next()) {
+        (None, _) if *version >= (1, 1) => Err(bad_request("Missing Host header")),
+        (None, _) => Ok(()),
+        (Some(_), Some(_)) => Err(bad_request("More than one Host header")),
+        (Some(host), None) if is_host(host.value.as_str()) => Ok(()),
+        (Some(_), None) => Err(bad_request("Invalid Host header")),
+    }
+}
+
+/// `uri-host [ ":" port ]`, loosely: the characters of a reg-name, an IP literal in
+/// brackets, or an IPv4 address, and a port.
+fn is_host(value: &str) -> bool {
+    value.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'['
+                    | b']'
+            )
+    })
+}
+
+/// A `tchar` of RFC 9110 (section 5.6.2): what field names and methods are made of.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
 /// Parses a header line. Rejects non-ASCII bytes, control characters, obsolete line
-/// folding and empty or malformed field names.
+/// folding, whitespace before the colon and empty or malformed field names.
 fn parse_header_line(line: &[u8]) -> Option<Header> {
-    if matches!(line.first(), Some(b' ' | b'\t')) {
+    let colon = line.iter().position(|&b| b == b':')?;
+    if colon == 0 || !line[..colon].iter().copied().all(is_tchar) {
         return None;
     }
     if !line
@@ -559,19 +682,21 @@ fn parse_header_line(line: &[u8]) -> Option<Header> {
         return None;
     }
     let text = std::str::from_utf8(line).ok()?;
-    if text.starts_with(':') {
-        return None;
-    }
-    Header::from_str(text.trim()).ok()
+    Header::from_str(text).ok()
 }
 
-/// Parses the request line, e.g. `GET / HTTP/1.1`. Only printable ASCII is accepted.
+/// Parses the request line, e.g. `GET / HTTP/1.1`: printable ASCII, single spaces, a
+/// token for the method, nothing before or after.
 fn parse_request_line_bytes(line: &[u8]) -> Result<(Method, String, HTTPVersion), ()> {
     if !line.iter().all(|&b| (0x20..0x7f).contains(&b)) {
         return Err(());
     }
+    let method_end = line.iter().position(|&b| b == b' ').ok_or(())?;
+    if method_end == 0 || !line[..method_end].iter().copied().all(is_tchar) {
+        return Err(());
+    }
     let text = std::str::from_utf8(line).map_err(|_| ())?;
-    parse_request_line(text.trim())
+    parse_request_line(text)
 }
 
 /// Parses a "HTTP/1.1" string.
@@ -631,8 +756,10 @@ mod test {
         let mut line = Vec::new();
         read_line(&mut reader, 10, &mut budget, &mut line).unwrap();
         assert_eq!(line, b"short");
-        read_line(&mut reader, 10, &mut budget, &mut line).unwrap();
-        assert_eq!(line, b"bare lf");
+        assert!(matches!(
+            read_line(&mut reader, 10, &mut budget, &mut line),
+            Err(LineError::BareLf)
+        ));
         assert!(matches!(
             read_line(&mut reader, 10, &mut budget, &mut line),
             Err(LineError::TooLong)
@@ -661,6 +788,31 @@ mod test {
         assert_eq!(parse_chunk_size(b"+5"), None);
         assert_eq!(parse_chunk_size(b""), None);
         assert_eq!(parse_chunk_size(b"fffffffffffffffff"), None);
+        // no whitespace around the size, no control bytes in extensions
+        assert_eq!(parse_chunk_size(b" 5"), None);
+        assert_eq!(parse_chunk_size(b"5 "), None);
+        assert_eq!(parse_chunk_size(b"5\t;x"), None);
+        assert_eq!(parse_chunk_size(b"5;x=\x00"), None);
+        assert_eq!(parse_chunk_size(b"5;x=\xff"), None);
+    }
+
+    #[test]
+    fn header_lines_are_parsed_strictly() {
+        use super::parse_header_line;
+        assert!(parse_header_line(b"Host: example.com").is_some());
+        assert!(parse_header_line(b"X-Empty:").is_some());
+        assert!(parse_header_line(b"Host : example.com").is_none());
+        assert!(parse_header_line(b" Host: example.com").is_none());
+        assert!(parse_header_line(b"X(y): 1").is_none());
+        assert!(parse_header_line(b": 1").is_none());
+        assert!(parse_header_line(b"X-Nul: a\x00b").is_none());
+        assert!(parse_header_line(b"X-Ff: a\xffb").is_none());
+
+        assert!(super::parse_request_line_bytes(b"GET / HTTP/1.1").is_ok());
+        assert!(super::parse_request_line_bytes(b" GET / HTTP/1.1").is_err());
+        assert!(super::parse_request_line_bytes(b"GET / HTTP/1.1 ").is_err());
+        assert!(super::parse_request_line_bytes(b"GET  / HTTP/1.1").is_err());
+        assert!(super::parse_request_line_bytes(b"G(T / HTTP/1.1").is_err());
     }
 
     fn limits(max_body: usize) -> Limits {
@@ -696,5 +848,29 @@ mod test {
             read_chunked_body(&mut reader, &limits(100)),
             Err(Failure::Respond(StatusCode(400), "Incomplete chunked body"))
         );
+    }
+
+    #[test]
+    fn chunked_bodies_are_framed_strictly() {
+        let malformed = Err(Failure::Respond(StatusCode(400), "Malformed chunked body"));
+        let bare_lf = Err(Failure::Respond(StatusCode(400), "Line not ending in CRLF"));
+        for (data, expected) in [
+            (&b"5\nhello\r\n0\r\n\r\n"[..], &bare_lf),
+            (&b"5\r\nhello\n0\r\n\r\n"[..], &bare_lf),
+            (&b"5\r\nhello\r\n0\r\n\n"[..], &bare_lf),
+            (&b" 5\r\nhello\r\n0\r\n\r\n"[..], &malformed),
+            (&b"5 \r\nhello\r\n0\r\n\r\n"[..], &malformed),
+            (&b"5\r\nhello\r\n0\r\nX-T: a\x00b\r\n\r\n"[..], &malformed),
+            (&b"5\r\nhello\r\n0\r\nX-T: \xff\r\n\r\n"[..], &malformed),
+            (&b"5\r\nhello\r\n0\r\nno colon\r\n\r\n"[..], &malformed),
+        ] {
+            let mut reader = Cursor::new(data);
+            assert_eq!(
+                &read_chunked_body(&mut reader, &limits(100)),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
     }
 }

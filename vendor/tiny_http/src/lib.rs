@@ -1,7 +1,8 @@
-// canvass patch: `Limits` and `Server::with_limits`; an accept loop that survives errors,
-// caps live connections and answers 503 beyond the cap; read/write timeouts on every
-// socket; `num_connections()`; TLS and unix sockets removed (hazards 3, 4, 5 and 6; see
-// PATCHES.md).
+// canvass patch: `Limits` and `Server::with_limits`; an accept loop that survives errors
+// (running out of file descriptors included), caps live connections in all and per client
+// address and answers 503 beyond the caps, logging each kind of trouble once per burst;
+// read/write timeouts on every socket; `num_connections()`, `wait_for_responses()`; TLS
+// and unix sockets removed (hazards 3, 4, 5, 6, 8 and 9; see PATCHES.md).
 
 //! # Simple usage
 //!
@@ -105,21 +106,23 @@
 #![allow(clippy::match_like_matches_macro)]
 #![cfg_attr(test, allow(clippy::needless_borrow))]
 
+use std::collections::HashMap;
 use std::error::Error;
+use std::fs::File;
 use std::io::Error as IoError;
 use std::io::ErrorKind as IoErrorKind;
 use std::io::Result as IoResult;
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use client::ClientConnection;
-use util::MessagesQueue;
+use util::{InFlight, MessagesQueue};
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
@@ -155,14 +158,29 @@ pub struct Limits {
     /// Read timeout set on every accepted socket: an idle keep-alive connection is closed
     /// quietly after it; a stall in the middle of a request is answered 408.
     pub read_timeout: Duration,
-    /// Write timeout set on every accepted socket.
+    /// Write timeout set on every accepted socket: it bounds each `write()`, so a client
+    /// that reads nothing for this long is cut.
     pub write_timeout: Duration,
     /// The whole head and body of one request must arrive within this time after its
     /// first byte (defeats slowloris clients that trickle a byte every few seconds).
     pub request_deadline: Duration,
+    /// Each response must be sent within this time plus one second per `min_send_rate`
+    /// bytes of it; a client reading slower is cut (the connection is reset). This bounds
+    /// what `write_timeout` cannot: a client that reads a little before every timeout.
+    /// Responses are sent by the connection's thread, so a slow reader only ever holds its
+    /// own connection, never the threads calling `recv()`.
+    pub response_deadline: Duration,
+    /// The slowest transfer rate, in bytes per second, that `response_deadline` allows
+    /// for on top of its base time; zero allows no extra time.
+    pub min_send_rate: usize,
     /// Most connections served at once; beyond that a new connection is answered
     /// `503 Service Unavailable` and closed right away.
     pub max_connections: usize,
+    /// Most connections from one client address at once (IPv6 addresses count per /64,
+    /// the block one site usually gets); beyond that a new connection from that address is
+    /// answered `503` and closed, so one client cannot take every connection. Behind a
+    /// reverse proxy every client has the proxy's address.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for Limits {
@@ -175,7 +193,13 @@ impl Default for Limits {
             read_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
             request_deadline: Duration::from_secs(30),
+            response_deadline: Duration::from_secs(10),
+            // 256 kbit/s: a 4 MB response may take 10 s + 2 min
+            min_send_rate: 32 * 1024,
             max_connections: 1024,
+            // no cap of its own by default: the application knows whether its clients sit
+            // behind one address (a proxy, a NAT) and sets it
+            max_connections_per_address: 1024,
         }
     }
 }
@@ -199,6 +223,9 @@ pub struct Server {
 
     // number of live connections
     connections: Arc<AtomicUsize>,
+
+    // responses handed to connection threads and not sent yet
+    in_flight: Arc<InFlight>,
 
     // dropped with the server: wakes the accept thread if it is backing off
     _wake_accept_thread: Sender<()>,
@@ -278,6 +305,9 @@ impl Server {
         if limits.max_connections == 0 {
             return Err("Limits::max_connections must be at least 1".into());
         }
+        if limits.max_connections_per_address == 0 {
+            return Err("Limits::max_connections_per_address must be at least 1".into());
+        }
         let listener = listener.into();
         let local_addr = listener.local_addr()?;
         log::debug!("Server listening on {}", local_addr);
@@ -285,6 +315,7 @@ impl Server {
         let close = Arc::new(AtomicBool::new(false));
         let messages = MessagesQueue::with_capacity(8);
         let connections = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(InFlight::default());
         let (wake_sender, wake_receiver) = mpsc::channel();
 
         let acceptor = Acceptor {
@@ -293,7 +324,14 @@ impl Server {
             close: close.clone(),
             messages: messages.clone(),
             connections: connections.clone(),
+            per_address: Arc::new(Mutex::new(HashMap::new())),
+            in_flight: in_flight.clone(),
             wake: wake_receiver,
+            reserve: open_reserve(),
+            accept_failures: Burst::default(),
+            over_cap: Burst::default(),
+            over_address_cap: Burst::default(),
+            spawn_failures: Burst::default(),
         };
         thread::Builder::new()
             .name("tiny-http-accept".to_owned())
@@ -304,6 +342,7 @@ impl Server {
             close,
             listening_addr: local_addr,
             connections,
+            in_flight,
             _wake_accept_thread: wake_sender,
         })
     }
@@ -325,6 +364,14 @@ impl Server {
     /// Returns the number of clients currently connected to the server.
     pub fn num_connections(&self) -> usize {
         self.connections.load(Relaxed)
+    }
+
+    /// Waits, at most `timeout`, until every response given to `Request::respond` was
+    /// sent (or its connection failed); true if none is left. Connection threads send
+    /// responses after `respond` returned: a server that is about to exit calls this once
+    /// its workers stopped, so that the last answers are not lost.
+    pub fn wait_for_responses(&self, timeout: Duration) -> bool {
+        self.in_flight.wait_idle(timeout)
     }
 
     /// Blocks until an HTTP request has been submitted and returns it.
@@ -390,15 +437,38 @@ struct Acceptor {
     close: Arc<AtomicBool>,
     messages: Arc<MessagesQueue<Request>>,
     connections: Arc<AtomicUsize>,
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    in_flight: Arc<InFlight>,
     wake: Receiver<()>,
+    // a file descriptor kept free for answering 503 when the process has no other left
+    reserve: Option<File>,
+    accept_failures: Burst,
+    over_cap: Burst,
+    over_address_cap: Burst,
+    spawn_failures: Burst,
 }
 
-/// Counts one live connection; the count drops with it.
-struct ConnectionGuard(Arc<AtomicUsize>);
+/// Counts one live connection, in all and for its client's address; the counts drop
+/// with it.
+struct ConnectionGuard {
+    connections: Arc<AtomicUsize>,
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    address: IpAddr,
+}
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Relaxed);
+        self.connections.fetch_sub(1, Relaxed);
+        let mut per_address = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = per_address.get_mut(&self.address) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                per_address.remove(&self.address);
+            }
+        }
     }
 }
 
@@ -406,8 +476,11 @@ impl Drop for ConnectionGuard {
 /// otherwise repeat at once.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
+const TOO_MANY_CONNECTIONS: &str = "Too many connections";
+const TOO_MANY_FROM_ADDRESS: &str = "Too many connections from your address";
+
 impl Acceptor {
-    fn run(self) {
+    fn run(mut self) {
         log::debug!("Running accept thread");
         while !self.close.load(Relaxed) {
             match self.listener.accept() {
@@ -415,23 +488,11 @@ impl Acceptor {
                     if self.close.load(Relaxed) {
                         break;
                     }
-                    self.handle(stream, remote_addr);
+                    self.accepted(stream, remote_addr);
                 }
                 Err(e) => {
-                    // an accept error never stops the server
-                    log::error!("Error accepting new client: {}", e);
-                    if !matches!(
-                        e.kind(),
-                        IoErrorKind::ConnectionAborted
-                            | IoErrorKind::ConnectionReset
-                            | IoErrorKind::Interrupted
-                    ) {
-                        // e.g. EMFILE/ENFILE: give connections time to finish; returns
-                        // at once when the server is dropped
-                        match self.wake.recv_timeout(ACCEPT_BACKOFF) {
-                            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                            Err(RecvTimeoutError::Disconnected) => break,
-                        }
+                    if !self.accept_failed(&e) {
+                        break;
                     }
                 }
             }
@@ -439,31 +500,137 @@ impl Acceptor {
         log::debug!("Terminating accept thread");
     }
 
-    fn handle(&self, stream: TcpStream, remote_addr: SocketAddr) {
-        if self.connections.load(Relaxed) >= self.limits.max_connections {
+    /// Deals with an accept error; false when the server is gone.
+    fn accept_failed(&mut self, e: &IoError) -> bool {
+        if matches!(
+            e.kind(),
+            IoErrorKind::ConnectionAborted
+                | IoErrorKind::ConnectionReset
+                | IoErrorKind::Interrupted
+        ) {
+            // the client gave up before we took its connection: no trouble of ours
+            log::debug!("Error accepting new client: {}", e);
+            return true;
+        }
+        let out_of_fds = is_out_of_fds(e);
+        // An accept error never stops the server, and is logged once per burst: out of
+        // file descriptors it repeats for every waiting client.
+        if let Some(unreported) = self.accept_failures.hit() {
+            if out_of_fds {
+                log::error!(
+                    "Cannot accept connections: {} (the file descriptor limit, `ulimit -n`, is \
+                     reached); new clients are answered 503 until connections close{}",
+                    e,
+                    and_more(unreported)
+                );
+            } else {
+                log::error!("Cannot accept connections: {}{}", e, and_more(unreported));
+            }
+        }
+        if out_of_fds && self.shed_with_reserve() {
+            return true;
+        }
+        // give connections time to finish; returns at once when the server is dropped
+        match self.wake.recv_timeout(ACCEPT_BACKOFF) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => true,
+            Err(RecvTimeoutError::Disconnected) => false,
+        }
+    }
+
+    /// Out of file descriptors, a waiting client would hang in the listen backlog: frees
+    /// the reserve descriptor, takes the next connection with it and answers it 503, or
+    /// serves it if descriptors were freed meanwhile. False without a reserve.
+    fn shed_with_reserve(&mut self) -> bool {
+        let Some(reserve) = self.reserve.take() else {
+            self.reserve = open_reserve();
+            return false;
+        };
+        drop(reserve);
+        // blocks until a client comes (dropping the server connects to wake it)
+        let accepted = self.listener.accept();
+        self.reserve = open_reserve();
+        match accepted {
+            Ok(_) if self.close.load(Relaxed) => {}
+            Ok((stream, remote_addr)) if self.reserve.is_some() => {
+                self.accepted(stream, remote_addr);
+            }
+            Ok((stream, _)) => {
+                let _ = self.accept_failures.hit();
+                reject_overloaded(stream, TOO_MANY_CONNECTIONS);
+                self.reserve = open_reserve();
+            }
+            Err(_) => return false,
+        }
+        true
+    }
+
+    /// A connection was accepted: a burst of accept errors, if any, is over.
+    fn accepted(&mut self, stream: TcpStream, remote_addr: SocketAddr) {
+        if let Some((failures, lasted)) = self.accept_failures.end() {
             log::warn!(
-                "Refusing connection from {}: {} connections already",
-                remote_addr,
-                self.limits.max_connections
+                "Accepting connections again, after {} failed attempts in {:.1?}",
+                failures,
+                lasted
             );
-            reject_overloaded(stream);
+        }
+        self.handle(stream, remote_addr);
+    }
+
+    fn handle(&mut self, stream: TcpStream, remote_addr: SocketAddr) {
+        let live = self.connections.load(Relaxed);
+        if live >= self.limits.max_connections {
+            if let Some(unreported) = self.over_cap.hit() {
+                log::warn!(
+                    "Refusing connections: {} open, the most allowed (max_connections){}",
+                    live,
+                    and_more(unreported)
+                );
+            }
+            reject_overloaded(stream, TOO_MANY_CONNECTIONS);
             return;
         }
 
+        let address = client_address(remote_addr.ip());
+        {
+            let mut per_address = self
+                .per_address
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let count = per_address.entry(address).or_insert(0);
+            if *count >= self.limits.max_connections_per_address {
+                let count = *count;
+                drop(per_address);
+                if let Some(unreported) = self.over_address_cap.hit() {
+                    log::warn!(
+                        "Refusing connections from {}: {} open, the most allowed for one \
+                         address (max_connections_per_address){}",
+                        address,
+                        count,
+                        and_more(unreported)
+                    );
+                }
+                reject_overloaded(stream, TOO_MANY_FROM_ADDRESS);
+                return;
+            }
+            *count += 1;
+        }
         self.connections.fetch_add(1, Relaxed);
-        let guard = ConnectionGuard(self.connections.clone());
+        let guard = ConnectionGuard {
+            connections: self.connections.clone(),
+            per_address: self.per_address.clone(),
+            address,
+        };
 
         if let Err(e) = configure(&stream, &self.limits) {
             log::warn!("Cannot configure connection from {}: {}", remote_addr, e);
             return;
         }
-        let client = match ClientConnection::new(stream, remote_addr, self.limits.clone()) {
-            Ok(client) => client,
-            Err(e) => {
-                log::warn!("Cannot set up connection from {}: {}", remote_addr, e);
-                return;
-            }
-        };
+        let client = ClientConnection::new(
+            stream,
+            remote_addr,
+            self.limits.clone(),
+            self.in_flight.clone(),
+        );
 
         let messages = self.messages.clone();
         let close = self.close.clone();
@@ -475,8 +642,109 @@ impl Acceptor {
             });
         if let Err(e) = spawned {
             // the closure, with the socket and the guard, was dropped
-            log::error!("Cannot spawn a thread for {}: {}", remote_addr, e);
+            if let Some(unreported) = self.spawn_failures.hit() {
+                log::error!(
+                    "Cannot spawn a thread for {}: {}{}",
+                    remote_addr,
+                    e,
+                    and_more(unreported)
+                );
+            }
         }
+    }
+}
+
+/// The address a client's connections are counted under: IPv4 as it is (IPv4-mapped IPv6
+/// too, as a dual-stack listener sees IPv4 clients), IPv6 by its /64 prefix, since one host
+/// can pick any address of its /64.
+fn client_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// EMFILE (this process) or ENFILE (the whole system): 24 and 23 on Linux, macOS and the
+/// BSDs. std has no `ErrorKind` for them.
+fn is_out_of_fds(e: &IoError) -> bool {
+    cfg!(unix) && matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+/// The descriptor kept in reserve for `shed_with_reserve`.
+fn open_reserve() -> Option<File> {
+    if cfg!(unix) {
+        File::open("/dev/null").ok()
+    } else {
+        None
+    }
+}
+
+/// A kind of trouble that comes in bursts (every waiting client hits it again), logged
+/// when a burst starts and then at most once a minute, with the count left unreported.
+#[derive(Default)]
+struct Burst {
+    first: Option<Instant>,
+    last: Option<Instant>,
+    last_report: Option<Instant>,
+    count: u64,
+    unreported: u64,
+}
+
+/// A burst ends after this long without the trouble.
+const BURST_QUIET: Duration = Duration::from_secs(5);
+/// While a burst goes on, it is logged again this often.
+const BURST_REMINDER: Duration = Duration::from_secs(60);
+
+impl Burst {
+    /// Counts one occurrence. `Some(n)` when it should be logged now, `n` being the
+    /// occurrences since the last report (0 for the first of a burst).
+    fn hit(&mut self) -> Option<u64> {
+        let now = Instant::now();
+        if self
+            .last
+            .is_none_or(|last| now.duration_since(last) >= BURST_QUIET)
+        {
+            self.first = Some(now);
+            self.count = 0;
+            self.last_report = None;
+            self.unreported = 0;
+        }
+        self.last = Some(now);
+        self.count += 1;
+        match self.last_report {
+            Some(at) if now.duration_since(at) < BURST_REMINDER => {
+                self.unreported += 1;
+                None
+            }
+            _ => {
+                self.last_report = Some(now);
+                Some(std::mem::take(&mut self.unreported))
+            }
+        }
+    }
+
+    /// Ends the burst going on, if any: how many occurrences it had and how long it lasted.
+    fn end(&mut self) -> Option<(u64, Duration)> {
+        let first = self.first.take()?;
+        self.last = None;
+        self.last_report = None;
+        self.unreported = 0;
+        Some((std::mem::take(&mut self.count), first.elapsed()))
+    }
+}
+
+/// ` (and N more since the last report)`, or nothing for none.
+fn and_more(unreported: u64) -> String {
+    if unreported == 0 {
+        String::new()
+    } else {
+        format!(" ({} more since the last report)", unreported)
     }
 }
 
@@ -491,14 +759,14 @@ fn configure(stream: &TcpStream, limits: &Limits) -> IoResult<()> {
     Ok(())
 }
 
-/// Answers 503 on a connection over the cap and closes it, without ever blocking the
+/// Answers 503 on a connection over a cap and closes it, without ever blocking the
 /// accept thread.
-fn reject_overloaded(mut stream: TcpStream) {
+fn reject_overloaded(mut stream: TcpStream, message: &str) {
     if stream.set_nonblocking(true).is_err() {
         return;
     }
     let mut response = Vec::with_capacity(256);
-    if response::write_json_error(&mut response, StatusCode(503), "Too many connections").is_ok() {
+    if response::write_json_error(&mut response, StatusCode(503), message).is_ok() {
         // a fresh socket's send buffer takes this at once; if not, give up
         let _ = stream.write_all(&response);
     }

@@ -1,6 +1,8 @@
 // canvass patch: the body is read by the connection thread before the Request exists
-// (hazard 7); a Request carries the in-memory body, `close_connection` (its response then
-// says `Connection: close`), and no client-triggerable `unwrap()`s (see PATCHES.md).
+// (hazard 7); `respond()` hands the response to the connection thread, which sends it, so
+// the application's thread never waits on a slow reader (hazard 8); a Request carries the
+// in-memory body, `close_connection` (its response then says `Connection: close`), and no
+// client-triggerable `unwrap()`s (see PATCHES.md).
 
 use std::io::Error as IoError;
 use std::io::{self, ErrorKind, Read, Write};
@@ -9,7 +11,9 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 
+use crate::util::{InFlight, InFlightGuard};
 use crate::{HTTPVersion, Header, Method, Response};
 
 /// Represents an HTTP request made by a client.
@@ -67,12 +71,63 @@ pub struct Request {
     // true if the connection closes after this request's response
     close_connection: bool,
 
-    // If Some, a message must be sent after responding
-    notify_when_responded: Option<Sender<()>>,
+    // If Some, the connection thread waits for the response (or word that the application
+    // wrote to the connection itself) through it
+    notify_when_responded: Option<Responder>,
+}
+
+/// What a connection thread learns once the application dealt with its request.
+pub(crate) enum Outcome {
+    /// Send this response, then go on with the connection.
+    Respond(ResponseJob),
+    /// The application wrote to the connection itself (`into_writer`, `upgrade`).
+    Done,
+}
+
+/// Prints a response (head and body) into the connection's writer.
+type Print = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
+
+/// A response for the connection thread to print: rendering it needs only the request's
+/// version, headers and method, all moved in here.
+pub(crate) struct ResponseJob {
+    print: Print,
+    /// The body's announced length (0 when unknown), for the send budget.
+    pub(crate) length: usize,
+    in_flight: InFlightGuard,
+}
+
+impl ResponseJob {
+    /// Prints the response into `writer` and flushes it. The response stops being in
+    /// flight once this returns.
+    pub(crate) fn send<W: Write>(self, writer: &mut W) -> io::Result<()> {
+        let ResponseJob {
+            print, in_flight, ..
+        } = self;
+        let result = print(writer).and_then(|()| writer.flush());
+        drop(in_flight);
+        result
+    }
+}
+
+/// The way back to the connection thread that is waiting for a request's outcome.
+pub(crate) struct Responder {
+    sender: Sender<Outcome>,
+    in_flight: Arc<InFlight>,
+}
+
+impl Responder {
+    pub(crate) fn new(sender: Sender<Outcome>, in_flight: Arc<InFlight>) -> Responder {
+        Responder { sender, in_flight }
+    }
+
+    fn send(self, outcome: Outcome) {
+        // the connection thread may be gone already; nothing to tell then
+        let _ = self.sender.send(outcome);
+    }
 }
 
 struct NotifyOnDrop<R> {
-    sender: Sender<()>,
+    responder: Option<Responder>,
     inner: R,
 }
 
@@ -91,8 +146,9 @@ impl<R: Write> Write for NotifyOnDrop<R> {
 }
 impl<R> Drop for NotifyOnDrop<R> {
     fn drop(&mut self) {
-        // the connection thread may be gone already; nothing to tell then
-        let _ = self.sender.send(());
+        if let Some(responder) = self.responder.take() {
+            responder.send(Outcome::Done);
+        }
     }
 }
 
@@ -227,9 +283,9 @@ impl Request {
             None => self.extract_reader_impl(),
         };
         let stream = CustomStream::new(reader, writer);
-        if let Some(sender) = self.notify_when_responded.take() {
+        if let Some(responder) = self.notify_when_responded.take() {
             let stream = NotifyOnDrop {
-                sender,
+                responder: Some(responder),
                 inner: stream,
             };
             Box::new(stream) as Box<dyn ReadWrite + Send>
@@ -277,9 +333,9 @@ impl Request {
     #[inline]
     pub fn into_writer(mut self) -> Box<dyn Write + Send + 'static> {
         let writer = self.extract_writer_impl();
-        if let Some(sender) = self.notify_when_responded.take() {
+        if let Some(responder) = self.notify_when_responded.take() {
             let writer = NotifyOnDrop {
-                sender,
+                responder: Some(responder),
                 inner: writer,
             };
             Box::new(writer) as Box<dyn Write + Send + 'static>
@@ -307,16 +363,51 @@ impl Request {
     }
 
     /// Sends a response to this request.
+    ///
+    /// canvass patch: for a request that came from a connection, the response is handed to
+    /// that connection's thread, which writes it (within `Limits::response_deadline` and
+    /// `Limits::min_send_rate`) while this returns at once: a client that reads slowly
+    /// holds its own connection, never the caller. So errors writing it are not returned
+    /// here (a connection that fails is closed), and the body must be `Send + 'static`.
+    /// A `TestRequest` is still answered in place.
     #[inline]
     pub fn respond<R>(mut self, response: Response<R>) -> Result<(), IoError>
     where
-        R: Read,
+        R: Read + Send + 'static,
     {
-        let res = self.respond_impl(response);
-        if let Some(sender) = self.notify_when_responded.take() {
-            let _ = sender.send(());
+        match self.notify_when_responded.take() {
+            Some(responder) => {
+                // the connection thread writes through its own handle to the same socket
+                self.response_writer = None;
+                let job = self.response_job(response, &responder.in_flight);
+                responder.send(Outcome::Respond(job));
+                Ok(())
+            }
+            None => self.respond_impl(response),
         }
-        res
+    }
+
+    /// The response as a job for the connection thread.
+    fn response_job<R>(&mut self, response: Response<R>, in_flight: &Arc<InFlight>) -> ResponseJob
+    where
+        R: Read + Send + 'static,
+    {
+        let version = self.http_version.clone();
+        let headers = std::mem::take(&mut self.headers);
+        let head = self.method == Method::Head;
+        let close = self.close_connection;
+        let length = if head {
+            0
+        } else {
+            response.data_length().unwrap_or(0)
+        };
+        ResponseJob {
+            print: Box::new(move |writer: &mut dyn Write| {
+                response.raw_print_impl(writer, version, &headers, head, None, close)
+            }),
+            length,
+            in_flight: InFlight::start(in_flight),
+        }
     }
 
     fn respond_impl<R>(&mut self, response: Response<R>) -> Result<(), IoError>
@@ -349,8 +440,8 @@ impl Request {
         })
     }
 
-    pub(crate) fn with_notify_sender(mut self, sender: Sender<()>) -> Self {
-        self.notify_when_responded = Some(sender);
+    pub(crate) fn with_responder(mut self, responder: Responder) -> Self {
+        self.notify_when_responded = Some(responder);
         self
     }
 }
@@ -367,11 +458,18 @@ impl fmt::Debug for Request {
 
 impl Drop for Request {
     fn drop(&mut self) {
-        if self.response_writer.is_some() {
-            let response = Response::empty(500);
-            let _ = self.respond_impl(response); // ignoring any potential error
-            if let Some(sender) = self.notify_when_responded.take() {
-                let _ = sender.send(());
+        if self.response_writer.is_none() {
+            return;
+        }
+        let response = Response::empty(500);
+        match self.notify_when_responded.take() {
+            Some(responder) => {
+                self.response_writer = None;
+                let job = self.response_job(response, &responder.in_flight);
+                responder.send(Outcome::Respond(job));
+            }
+            None => {
+                let _ = self.respond_impl(response); // ignoring any potential error
             }
         }
     }

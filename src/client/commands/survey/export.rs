@@ -1,5 +1,8 @@
 //! `canvass survey export ID`: every response to the caller's survey, as the server's CSV
 //! (one row per response, one column per question) or as pretty JSON, to stdout or `-o FILE`.
+//! An export is data: to a file or a pipe the CSV is the server's byte for byte, whatever
+//! escape sequences its answers hold; only on a terminal are those shown as spaces (issue 13,
+//! item 7). The JSON escapes them as `\uXXXX` everywhere, which keeps it exact once parsed.
 
 use std::path::Path;
 
@@ -27,7 +30,7 @@ pub fn run(args: &ExportArgs, cx: &Context) -> Result<(), ClientError> {
         }
     };
     let Some(path) = &args.output else {
-        return out.raw(&text);
+        return out.data(&text);
     };
     write(path, &text)?;
     // stdout carries no data when a file does, so the note can go there.

@@ -81,14 +81,15 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
     match api.respond(id, &request) {
         Ok(recorded) => out.line(&format!(
             "Response {} recorded for \"{}\".",
-            recorded.id, survey.name
+            recorded.id,
+            render::printable(&survey.name)
         )),
         Err(ClientError::Unreachable { url, reason }) => {
             cx.cache()?.queue(id, &request, render::now())?;
             out.warn(&format!("cannot reach {url} ({reason})"));
             out.line(&format!(
                 "Response to \"{}\" queued on this machine; `canvass sync` sends it.",
-                survey.name
+                render::printable(&survey.name)
             ))
         }
         Err(other) => Err(other),

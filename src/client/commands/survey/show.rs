@@ -24,8 +24,9 @@ pub fn run(args: &SurveyArgs, cx: &Context) -> Result<(), ClientError> {
 }
 
 fn describe(out: &Output, survey: &Survey) -> Vec<String> {
+    // An unreadable time is shown as sent, so it is the server's text like the name.
     let created = render::server_time(&survey.created_at)
-        .map_or_else(|| survey.created_at.clone(), render::local_time);
+        .map_or_else(|| render::printable(&survey.created_at), render::local_time);
     let per_user = if survey.one_response_per_user {
         " (one per user)"
     } else {

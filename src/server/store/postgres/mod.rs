@@ -24,7 +24,7 @@ use pool::{Pool, is_unique_violation, with_retry};
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 
 use super::{
-    Entity, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
+    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
     from_epoch_millis,
 };
 use crate::domain::{
@@ -303,15 +303,12 @@ impl Store for PostgresStore {
         self.read(|conn| load_survey(&mut conn.client, id))
     }
 
-    fn list_surveys(&self, page: Option<Page>) -> Result<(Vec<Survey>, u64), StoreError> {
+    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError> {
         self.read(|conn| {
-            // One snapshot for the page and its total.
+            // One snapshot for the slice and its total.
             let mut tx = conn.client.build_transaction().read_only(true).start()?;
-            let surveys = load_surveys(&mut tx, &page.map_or(Selection::All, Selection::Page))?;
-            let total = match page {
-                None => surveys.len() as u64,
-                Some(_) => count(tx.query_one("SELECT COUNT(*) FROM surveys", &[])?.get(0)),
-            };
+            let surveys = load_surveys(&mut tx, &listing.into())?;
+            let total = count(tx.query_one("SELECT COUNT(*) FROM surveys", &[])?.get(0));
             tx.commit()?;
             Ok((surveys, total))
         })

@@ -20,7 +20,8 @@ use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 
 use super::{
-    Entity, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis, from_epoch_millis,
+    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis,
+    from_epoch_millis,
 };
 use crate::domain::{
     Answer, Email, NewSurvey, ResponseRecord, Results, Survey, SurveyId, User, UserId,
@@ -42,6 +43,45 @@ pub struct SqliteStore {
     responses: ResponseWriter,
 }
 
+/// Makes sure `path` is a regular file only its owner can read (it holds password hashes,
+/// e-mails and every response): created 0600 when missing, tightened to 0600 when others
+/// could read it. SQLite gives the `-wal` and `-shm` files the database file's mode. Anything
+/// that is not a regular file (`/dev/null`, where SQLite would leave a 0666 journal beside
+/// it) is refused.
+fn make_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| StoreError::backend(e);
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_file() => {
+            return Err(StoreError::NotAFile(path.to_owned()));
+        }
+        // Opened for writing, as SQLite will: a file that cannot be written is refused now,
+        // not with a 500 on every write later.
+        Ok(_) if std::fs::OpenOptions::new().write(true).open(path).is_err() => {
+            return Err(StoreError::ReadOnly(path.to_owned()));
+        }
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            // Another user's file cannot be tightened; whether it can be used is for the
+            // read-only check to say.
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!("cannot make {} private (mode 0600): {e}", path.display());
+            }
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(io)?;
+        }
+        Err(e) => return Err(io(e)),
+    }
+    Ok(())
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::backend(e)
@@ -53,9 +93,19 @@ pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
 }
 
 impl SqliteStore {
+    /// Checks that `path` can hold the database and makes it a private file (0600), before
+    /// anything is written beside it. `open` does the same.
+    pub fn create_private(path: &Path) -> Result<(), StoreError> {
+        make_private_file(path)
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        make_private_file(path)?;
         let mut conn = connect(path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly(path.to_owned()));
+        }
         // WAL lets readers run while one writer commits; the mode is stored in the file.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut conn)?;
@@ -215,14 +265,11 @@ impl Store for SqliteStore {
         self.with_conn(|conn| load_survey(conn, id))
     }
 
-    fn list_surveys(&self, page: Option<Page>) -> Result<(Vec<Survey>, u64), StoreError> {
+    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError> {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
-            let surveys = load_surveys(&tx, &page.map_or(Selection::All, Selection::Page))?;
-            let total = match page {
-                None => surveys.len() as u64,
-                Some(_) => tx.query_row("SELECT COUNT(*) FROM surveys", [], |r| r.get(0))?,
-            };
+            let surveys = load_surveys(&tx, &listing.into())?;
+            let total = tx.query_row("SELECT COUNT(*) FROM surveys", [], |r| r.get(0))?;
             Ok((surveys, total))
         })
     }

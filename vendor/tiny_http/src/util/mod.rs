@@ -1,16 +1,19 @@
 // canvass patch: TaskPool, SequentialReader/Writer, RefinedTcpStream and FusedReader were
 // removed (bodies are now read eagerly by the connection thread, one request at a time);
-// `socket` (DeadlineReader, SharedWriter) was added. See PATCHES.md.
+// `socket` (DeadlineReader, DeadlineWriter, SharedWriter) and `in_flight` were added. See
+// PATCHES.md.
 
 pub use self::custom_stream::CustomStream;
 pub use self::equal_reader::{EqualReader, MAX_DRAIN};
+pub use self::in_flight::{InFlight, InFlightGuard};
 pub use self::messages_queue::MessagesQueue;
-pub use self::socket::{is_timeout, DeadlineReader, SharedWriter};
+pub use self::socket::{is_timeout, DeadlineReader, SendBudget, SharedWriter};
 
 use std::str::FromStr;
 
 mod custom_stream;
 mod equal_reader;
+mod in_flight;
 mod messages_queue;
 mod socket;
 /// Parses a the value of a header.

@@ -3,7 +3,7 @@
 
 use crate::client::Context;
 use crate::client::error::ClientError;
-use crate::client::render::{Output, Tone};
+use crate::client::render::{Output, Tone, printable};
 use crate::domain::{NewQuestion, NewSurvey, QuestionKind};
 use crate::protocol::{CreateSurveyRequest, QuestionRequest};
 
@@ -216,17 +216,18 @@ fn show(out: &Output, survey: &NewSurvey) -> Result<(), ClientError> {
         } else {
             "optional"
         };
+        // A draft's text may come from anyone's file.
         out.line(&format!(
             "  {}. {} {}",
             i + 1,
-            question.text,
+            printable(&question.text),
             out.paint(
                 Tone::Faint,
                 &format!("({}, {required})", kind_label(question.kind))
             )
         ))?;
         for (j, choice) in question.choices.iter().enumerate() {
-            out.line(&format!("       {}. {choice}", j + 1))?;
+            out.line(&format!("       {}. {}", j + 1, printable(choice)))?;
         }
     }
     out.line("")

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::sheet_error::{IdList, SheetError, Unanswered};
 use crate::cli::AnswerFlag;
+use crate::client::render::printable;
 use crate::domain::{Answer, AnswerError, ChoiceId, Question, QuestionId, Survey};
 
 pub struct Sheet<'a> {
@@ -229,9 +230,10 @@ pub fn by_id((number, question): (usize, &Question), value: &Value) -> Result<An
     })
 }
 
-/// One line per question, for the person to check before sending.
+/// One line per question, for the person to check before sending. The survey's text is its
+/// creator's, and the answers may be pasted: all of it is made printable.
 pub fn summary(survey: &Survey, answers: &[Answer]) -> Vec<String> {
-    let mut lines = vec![format!("Your answers to \"{}\":", survey.name)];
+    let mut lines = vec![format!("Your answers to \"{}\":", printable(&survey.name))];
     for (q, question) in survey.questions.iter().enumerate() {
         let answer = match answers.iter().find(|a| a.question() == question.id) {
             None => "(no answer)".to_owned(),
@@ -243,8 +245,8 @@ pub fn summary(survey: &Survey, answers: &[Answer]) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(", "),
         };
-        lines.push(format!("  {}. {}", q + 1, question.text));
-        lines.push(format!("     {answer}"));
+        lines.push(format!("  {}. {}", q + 1, printable(&question.text)));
+        lines.push(format!("     {}", printable(&answer)));
     }
     lines
 }

@@ -85,8 +85,8 @@ def timed_login(base, email, password):
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
-def wrk_cmd(url, conns, script=None, args=()):
-    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{DURATION}s", "--latency"]
+def wrk_cmd(url, conns, script=None, args=(), threads=WRK_THREADS):
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{DURATION}s", "--latency"]
     if script:
         cmd += ["-s", str(BENCH_DIR / script)]
     cmd.append(url)
@@ -213,6 +213,9 @@ class Sampler:
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WATCHED = []  # pids of the servers under test; set in main()
+# Parents whose children are under test too: a PostgreSQL postmaster forks one backend per
+# connection (bench/postgres.py), and their CPU is the database's, not "others'".
+WATCHED_PARENTS = []
 
 
 def busy_ticks():
@@ -232,6 +235,35 @@ def pid_ticks(pid):
         return 0
 
 
+def children_of(parents):
+    """Pids whose parent is in `parents`, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid in parents:
+            found.append(int(entry.name))
+    return found
+
+
+def tree_ticks():
+    """{pid: CPU ticks} of WATCHED_PARENTS and their children (empty without parents)."""
+    if not WATCHED_PARENTS:
+        return {}
+    pids = [*WATCHED_PARENTS, *children_of(set(WATCHED_PARENTS))]
+    return {p: pid_ticks(p) for p in pids}
+
+
+def tree_delta(before, after):
+    # A child that started during the run counts whole; one that ended is lost (and lands in
+    # "others'"): the database's backends live as long as the servers' pooled connections.
+    return sum(t - before.get(p, 0) for p, t in after.items())
+
+
 def ours_seconds():
     t = os.times()  # this process and its waited-for children (wrk)
     return t.user + t.system + t.children_user + t.children_system
@@ -243,15 +275,28 @@ class OtherLoad:
     def __init__(self):
         self.t0, self.busy0 = time.monotonic(), busy_ticks()
         self.pids0 = sum(pid_ticks(p) for p in WATCHED)
+        self.tree0 = tree_ticks()
         self.ours0 = ours_seconds()
+        self.db_seconds = None
 
     def cores(self):
+        """Others' cores since creation; also sets `db_seconds`, the WATCHED_PARENTS trees' CPU."""
         busy = busy_ticks()
         elapsed = time.monotonic() - self.t0
         if busy is None or self.busy0 is None or elapsed <= 0:
             return None
-        ours = (sum(pid_ticks(p) for p in WATCHED) - self.pids0) / CLK_TCK + ours_seconds() - self.ours0
+        self.db_seconds = tree_delta(self.tree0, tree_ticks()) / CLK_TCK
+        ours = (
+            (sum(pid_ticks(p) for p in WATCHED) - self.pids0) / CLK_TCK
+            + self.db_seconds
+            + ours_seconds()
+            - self.ours0
+        )
         return max(0.0, (busy - self.busy0) / CLK_TCK - ours) / elapsed
+
+    def db_cores(self, elapsed):
+        """The watched trees' CPU over `elapsed` seconds, in cores; call after cores()."""
+        return None if self.db_seconds is None or elapsed <= 0 else self.db_seconds / elapsed
 
 
 QUIET_WAIT = float(os.environ.get("BENCH_QUIET_WAIT", "30"))  # seconds, per run; 0 = never wait
@@ -320,6 +365,14 @@ def machine():
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     if git("status", "--porcelain", "--untracked-files=no"):
         commit += " (plus uncommitted changes in the working tree)"
+    # With BENCH_NO_BUILD=1 the binary may predate the commit named above: say when it was built.
+    binary = os.environ.get("BENCH_BINARY")
+    if binary:
+        try:
+            built = datetime.datetime.fromtimestamp(os.stat(binary).st_mtime, datetime.timezone.utc)
+            commit += f"; `canvass` built {built:%Y-%m-%d %H:%M} UTC"
+        except OSError:
+            pass
     try:
         wrk_version = subprocess.run(
             ["wrk", "-v"], capture_output=True, text=True, timeout=5
@@ -465,6 +518,25 @@ def server_log_summary(path):
     return lines
 
 
+POSTGRES_HEADING = "## PostgreSQL"
+# The SQLite report's pointer to that section, written by whichever run comes last.
+POSTGRES_POINTER = (
+    "SQLite first; the PostgreSQL figures (`bench/run --db postgres`, their own date and "
+    "commit) are [at the end](#postgresql).\n"
+)
+
+
+def kept_postgres_section(path):
+    """The `## PostgreSQL` section of `path` to its end, written by `bench/run --db postgres`
+    (bench/postgres.py); "" if none. A run on SQLite rewrites the rest and keeps this."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(f"\n{POSTGRES_HEADING}\n")
+    return "" if at < 0 else old[at + 1 :]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--canvass", required=True, help="canvass address, host:port (loopback)")
@@ -551,6 +623,9 @@ def main():
     # ------------------------------------------------------------ report
     out = []
     out.append("# canvass benchmark results\n")
+    postgres = kept_postgres_section(Path(a.out))
+    if postgres:
+        out.append(POSTGRES_POINTER)
     out.append(
         f"- machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem']} RAM, Linux {m['kernel']}\n"
         f"- date: {m['date']}\n- commit: {m['commit']}\n"
@@ -738,7 +813,9 @@ def main():
         out.extend(f"- {o}" for o in odd)
         out.append("")
 
-    text = "\n".join(out) + "\n"
+    text = "\n".join(out).rstrip("\n") + "\n"
+    if postgres:
+        text += "\n" + postgres
     Path(a.out).write_text(text)
     print("\n".join(table))
     print()

@@ -184,8 +184,6 @@ impl TestServer {
             // does, so clients keep their URL and what they keep under it.
             .arg("--addr")
             .arg(self.addr.to_string())
-            .arg("--db")
-            .arg(self.db_arg())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -197,6 +195,9 @@ impl TestServer {
                 command.env_remove(name);
             }
         }
+        // In the environment, not in argv: a PostgreSQL URL holds a password, and every user
+        // of the machine can read a process's arguments.
+        command.env("CANVASS_DB", self.db_arg());
         if self.with_secret {
             command.env("CANVASS_SECRET", TEST_SECRET);
         }

@@ -169,6 +169,15 @@ mod tests {
     use super::*;
 
     const DAY: Duration = Duration::from_secs(24 * 3600);
+
+    /// Tokens signed with a 32-byte key of `byte`, living `ttl_secs`, sessions a day long.
+    fn tokens(byte: &[u8], ttl_secs: u64) -> Tokens {
+        Tokens::new(
+            &SigningKey::new(byte.repeat(32)),
+            Duration::from_secs(ttl_secs),
+            DAY,
+        )
+    }
     use crate::domain::{Email, UserId};
 
     fn user() -> User {
@@ -182,11 +191,7 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_with_integer_claims() {
-        let tokens = Tokens::new(
-            &SigningKey::new(b"k".repeat(32)),
-            Duration::from_secs(1800),
-            DAY,
-        );
+        let tokens = tokens(b"k", 1800);
         let claims = tokens
             .verify(&tokens.issue(&user(), None).unwrap())
             .unwrap();
@@ -201,11 +206,7 @@ mod tests {
 
     #[test]
     fn fractional_seconds_are_read_and_expiry_is_exact() {
-        let tokens = Tokens::new(
-            &SigningKey::new(b"k".repeat(32)),
-            Duration::from_secs(60),
-            DAY,
-        );
+        let tokens = tokens(b"k", 60);
         let now = now();
         #[expect(clippy::cast_precision_loss, reason = "seconds since 1970 fit an f64")]
         let later = now as f64 + 600.5;
@@ -232,16 +233,8 @@ mod tests {
 
     #[test]
     fn a_token_from_another_key_is_invalid() {
-        let ours = Tokens::new(
-            &SigningKey::new(b"a".repeat(32)),
-            Duration::from_secs(60),
-            DAY,
-        );
-        let theirs = Tokens::new(
-            &SigningKey::new(b"b".repeat(32)),
-            Duration::from_secs(60),
-            DAY,
-        );
+        let ours = tokens(b"a", 60);
+        let theirs = tokens(b"b", 60);
         assert_eq!(
             ours.verify(&theirs.issue(&user(), None).unwrap())
                 .unwrap_err(),
@@ -268,11 +261,7 @@ mod tests {
 
     #[test]
     fn a_token_names_its_user_and_its_session_ends_at_the_maximum() {
-        let tokens = Tokens::new(
-            &SigningKey::new(b"k".repeat(32)),
-            Duration::from_secs(1800),
-            DAY,
-        );
+        let tokens = tokens(b"k", 1800);
         let claims = tokens
             .verify(&tokens.issue(&user(), None).unwrap())
             .unwrap();

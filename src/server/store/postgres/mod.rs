@@ -19,9 +19,9 @@ use std::time::{Duration, SystemTime};
 use postgres::{Client, Config, NoTls};
 
 use super::selection::Selection;
-use listener::{CHANNEL, Generation};
+use listener::Generation;
 use pool::{Pool, is_unique_violation, with_retry};
-use surveys::{load_responses, load_results, load_survey, load_surveys};
+use surveys::{load_responses, load_results, load_survey, load_surveys, unsigned};
 
 use super::{
     Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
@@ -91,7 +91,6 @@ const NOTIFY: &str = "SELECT pg_notify('canvass_writes', '')";
 /// lock (PostgreSQL's; CockroachDB accepts and ignores it, and its DDL then races: start one
 /// replica first there), so the migrations run once.
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    debug_assert!(NOTIFY.contains(CHANNEL));
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
     tx.batch_execute(
@@ -308,7 +307,7 @@ impl Store for PostgresStore {
             // One snapshot for the slice and its total.
             let mut tx = conn.client.build_transaction().read_only(true).start()?;
             let surveys = load_surveys(&mut tx, &listing.into())?;
-            let total = count(tx.query_one("SELECT COUNT(*) FROM surveys", &[])?.get(0));
+            let total = unsigned(tx.query_one("SELECT COUNT(*) FROM surveys", &[])?.get(0));
             tx.commit()?;
             Ok((surveys, total))
         })
@@ -329,7 +328,7 @@ impl Store for PostgresStore {
                 )?
                 .get(0);
             tx.commit()?;
-            Ok((surveys, count(total)))
+            Ok((surveys, unsigned(total)))
         })
     }
 
@@ -501,6 +500,15 @@ impl PostgresStore {
     }
 }
 
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
+#[cfg(test)]
+mod tests {
+    use super::listener::CHANNEL;
+    use super::*;
+
+    #[test]
+    fn every_write_statement_notifies_the_channel_the_replicas_listen_on() {
+        let notify = format!("pg_notify('{CHANNEL}', '')");
+        assert!(NOTIFY.contains(&notify), "{NOTIFY}");
+        assert!(RECORD_RESPONSE.contains(&notify), "{RECORD_RESPONSE}");
+    }
 }

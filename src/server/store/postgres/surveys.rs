@@ -190,6 +190,6 @@ pub(super) fn load_responses(
 }
 
 /// Counts are BIGINT (PostgreSQL has no unsigned type) and never negative.
-fn unsigned(n: i64) -> u64 {
+pub(super) fn unsigned(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }

@@ -430,7 +430,7 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per
-    /// client address, loopback excepted); 0 turns throttling off.
+    /// client address; see --trusted-proxy for loopback); 0 turns throttling off.
     #[arg(long, env = "CANVASS_LOGIN_FAILURES", default_value_t = 10)]
     pub login_failures: u32,
     /// Largest accepted request body, in bytes; larger bodies get 413.
@@ -450,8 +450,7 @@ pub struct ServeArgs {
     pub surveys_per_hour: u32,
     /// Most connections one client address may hold open at once (an IPv6 client: its
     /// /64); past it, new connections from that address get 503. Loopback counts like any
-    /// address, so behind a reverse proxy, where every client has the proxy's address, raise
-    /// it to what the proxy opens.
+    /// address; a --trusted-proxy, whose connections carry many clients, is exempt.
     #[arg(
         long,
         env = "CANVASS_MAX_CONNECTIONS_PER_ADDRESS",
@@ -460,6 +459,28 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub max_connections_per_address: u16,
+    /// Accounts one client address may register per hour; past it, 429 with Retry-After.
+    /// 0 turns the limit off.
+    #[arg(
+        long,
+        env = "CANVASS_REGISTRATIONS_PER_HOUR",
+        default_value_t = 20,
+        value_name = "N"
+    )]
+    pub registrations_per_hour: u32,
+    /// A reverse proxy in front of the server (repeat, or separate with commas): from it,
+    /// the client is the rightmost X-Forwarded-For address it did not write itself, and it
+    /// is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is
+    /// ignored. Without this, limits per client address leave loopback peers out (they may
+    /// be an undeclared proxy in front of everyone); with it, loopback counts like any
+    /// address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CANVASS_TRUSTED_PROXY",
+        value_name = "ADDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Work on a server's database directly, not through a server.

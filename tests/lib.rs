@@ -29,6 +29,7 @@ mod durability;
 mod generated;
 mod hostile;
 mod hostile_load;
+mod hostile_proxy;
 mod http_limits;
 mod idempotency;
 mod interactive;

@@ -768,3 +768,33 @@ fn bad_page_parameters_answer_400() {
         reply.error(400);
     }
 }
+
+#[test]
+fn a_user_can_ask_whether_and_when_they_responded() {
+    let server = TestServer::start();
+    let owner = server.user(OWNER);
+    let ann = server.user(ANN);
+    let survey = server.create_survey(&owner, &rich_survey("Lunch", true));
+    let mine = paths::my_response(survey_id(&survey));
+    let none = server.get_as(&mine, &ann).error(404);
+    assert_eq!(
+        none["message"],
+        format!("you have not responded to survey {}", survey["id"])
+    );
+    let path = paths::responses(survey_id(&survey));
+    let given = server
+        .post_json(&path, &rich_answers(&survey, "Yes"), Some(&ann))
+        .expect(201);
+    let found = server.get_as(&mine, &ann).expect(200);
+    assert_eq!(found["id"], given["id"], "{found}");
+    assert!(
+        found["created_at"]
+            .as_str()
+            .is_some_and(crate::harness::survey::is_seed_timestamp),
+        "{found}"
+    );
+    server.get_as(&mine, &owner).error(404);
+    assert_eq!(server.get(&mine).error(401), invalid_token());
+    let unknown = server.get_as(&paths::my_response(999_999), &ann).error(404);
+    assert_eq!(unknown["message"], "no such survey", "{unknown}");
+}

@@ -44,6 +44,8 @@ macro_rules! conformance {
 
 conformance!(
     emails_are_unique_regardless_of_ascii_case,
+    emails_are_unique_regardless_of_unicode_case_and_width,
+    a_users_own_latest_response_is_found,
     responses_count_and_one_per_user_holds,
     a_client_id_records_a_response_once_and_names_it_for_one_survey_only,
     a_creators_page_holds_only_their_surveys_with_their_questions,
@@ -122,6 +124,63 @@ fn emails_are_unique_regardless_of_ascii_case<S: Store>(store: &Shared<S>) {
         ann.id
     );
     assert_eq!(store.find_user("bob@example.com").unwrap(), None);
+}
+
+fn emails_are_unique_regardless_of_unicode_case_and_width<S: Store>(store: &Shared<S>) {
+    let etienne = store.create_user(&email("Étienne@x.org"), "h1").unwrap();
+    for twin in ["étienne@x.org", "ÉTIENNE@X.ORG"] {
+        assert!(
+            matches!(
+                store.create_user(&email(twin), "h2"),
+                Err(StoreError::DuplicateEmail)
+            ),
+            "{twin}"
+        );
+    }
+    assert_eq!(
+        store
+            .find_credentials("étienne@x.org")
+            .unwrap()
+            .unwrap()
+            .0
+            .id,
+        etienne.id
+    );
+    let case = user(store.as_ref(), "case@x.org");
+    assert_eq!(
+        store.find_user("ＣＡＳＥ@x.org").unwrap().unwrap().id,
+        case,
+        "full-width letters name the same account"
+    );
+    store.create_user(&email("\u{212a}@x.org"), "h").unwrap();
+    assert!(
+        matches!(
+            store.create_user(&email("k@x.org"), "h"),
+            Err(StoreError::DuplicateEmail)
+        ),
+        "the Kelvin sign is a K"
+    );
+}
+
+fn a_users_own_latest_response_is_found<S: Store>(store: &Shared<S>) {
+    let ann = user(store.as_ref(), "ann@example.com");
+    let bob = user(store.as_ref(), "bob@example.com");
+    let survey = store.create_survey(ann, &lunch(false)).unwrap();
+    assert_eq!(store.find_response_by(survey.id, ann).unwrap(), None);
+    store
+        .record_response(survey.id, Some(ann), &pick(&survey, 0), None)
+        .unwrap();
+    let latest = store
+        .record_response(survey.id, Some(ann), &pick(&survey, 1), None)
+        .unwrap()
+        .id();
+    store
+        .record_response(survey.id, None, &pick(&survey, 1), None)
+        .unwrap();
+    let (found, created_at) = store.find_response_by(survey.id, ann).unwrap().unwrap();
+    assert_eq!(found, latest);
+    assert_eq!(created_at.len(), "YYYY-MM-DD HH:MM:SS".len());
+    assert_eq!(store.find_response_by(survey.id, bob).unwrap(), None);
 }
 
 fn responses_count_and_one_per_user_holds<S: Store>(store: &Shared<S>) {

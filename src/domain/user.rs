@@ -34,6 +34,14 @@ impl Email {
         raw.trim().nfkc().collect()
     }
 
+    /// The key accounts are told apart by: the normalised form, lowercased with Unicode's
+    /// rules, so `Étienne@` and `étienne@` are one account (issue 13), as `Ann@` and `ann@`
+    /// always were. Lowercasing rather than full case folding keeps `ß` apart from `ss`,
+    /// as mail systems do. The store's uniqueness and the login throttle both use it.
+    pub fn key(raw: &str) -> String {
+        Email::normalized(raw).to_lowercase()
+    }
+
     /// Fails with a `ValidationError` on field `email`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let normalized = Email::normalized(raw);
@@ -127,6 +135,14 @@ mod tests {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field, "email", "{bad:?}");
         }
+    }
+
+    #[test]
+    fn keys_fold_case_and_compatibility_forms() {
+        assert_eq!(Email::key("Étienne@X.org"), Email::key("étienne@x.org"));
+        assert_eq!(Email::key("ｃａｓｅ@x.org"), "case@x.org");
+        assert_eq!(Email::key("\u{212a}@x.org"), Email::key("k@x.org"));
+        assert_ne!(Email::key("straße@x.org"), Email::key("strasse@x.org"));
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub fn export(id: i64, format: &str) -> String {
     format!("{}?format={format}", responses(id))
 }
 
+/// The caller's own response to a survey, if they gave one.
+pub fn my_response(id: i64) -> String {
+    format!("{SURVEYS}{id}/responses/mine/")
+}
+
 pub fn results(id: i64) -> String {
     format!("{SURVEYS}{id}/results/")
 }

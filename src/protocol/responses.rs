@@ -267,6 +267,15 @@ pub struct IdBody {
     pub id: i64,
 }
 
+/// `GET /api/surveys/<id>/responses/mine/`: the caller's latest response, so a client can
+/// say "you already responded" before walking through the questions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MyResponseBody {
+    pub id: i64,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MessageBody {
     pub message: String,

@@ -74,6 +74,7 @@ fn body(body: Body) -> &'static str {
         Body::SeedVote => "`SeedVoteRequest`",
         Body::Response => "`ResponseRequest`",
         Body::Id => "`IdBody`",
+        Body::MyResponse => "`MyResponseBody`",
         Body::Results => "`ResultsBody`",
         Body::Export => "`ExportBody`, or CSV",
         Body::Empty => "no body",

@@ -34,6 +34,8 @@ pub enum ApiError {
     TooManyRequests { retry_after: std::time::Duration },
     #[error("this account has created its surveys for the hour; try again in {} s", retry_after_secs(*.retry_after))]
     SurveyQuota { retry_after: std::time::Duration },
+    #[error("too many registrations from this address; try again in {} s", retry_after_secs(*.retry_after))]
+    RegistrationQuota { retry_after: std::time::Duration },
     #[error("the server is busy with other logins; try again in a second")]
     Busy,
     /// Logged with the request id; the client only sees "internal error".
@@ -58,7 +60,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
             ApiError::PayloadTooLarge { .. } => 413,
-            ApiError::TooManyRequests { .. } | ApiError::SurveyQuota { .. } => 429,
+            ApiError::TooManyRequests { .. }
+            | ApiError::SurveyQuota { .. }
+            | ApiError::RegistrationQuota { .. } => 429,
             ApiError::Busy => 503,
             ApiError::Internal(_) => 500,
         }
@@ -110,6 +114,7 @@ impl From<Throttled> for ApiError {
     fn from(e: Throttled) -> Self {
         match e {
             Throttled::Wait(retry_after) => ApiError::TooManyRequests { retry_after },
+            Throttled::Registrations(retry_after) => ApiError::RegistrationQuota { retry_after },
             Throttled::Store(store) => store.into(),
         }
     }

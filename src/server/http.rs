@@ -15,15 +15,16 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::client_address::TrustedProxies;
 use super::error::{ApiError, retry_after_secs};
+use super::fair_lane::FairLane;
 use crate::protocol::{RequestBody, check_objects};
 
 /// An HTTP method, parsed once where tiny_http hands the request over.
@@ -79,7 +80,8 @@ pub struct Request {
     query: String,
     headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The client's address, for login throttling.
+    /// The client's address as far as it can be told (`TrustedProxies::client`), for the
+    /// limits kept per address.
     pub remote: Option<IpAddr>,
 }
 
@@ -189,7 +191,9 @@ impl Reply {
         let body = serde_json::to_vec(&error.body()).unwrap_or_else(|_| b"{}".to_vec());
         let mut reply = Reply::new(error.status(), "application/json", body);
         match error {
-            ApiError::TooManyRequests { retry_after } | ApiError::SurveyQuota { retry_after } => {
+            ApiError::TooManyRequests { retry_after }
+            | ApiError::SurveyQuota { retry_after }
+            | ApiError::RegistrationQuota { retry_after } => {
                 let secs = retry_after_secs(*retry_after);
                 reply.headers.push(("Retry-After", secs.to_string()));
             }
@@ -219,8 +223,11 @@ pub struct HttpConfig {
     pub methods: String,
     pub slow_threads: usize,
     pub slow_queue: usize,
-    /// Most connections one client address may hold open (503 past it).
+    /// Most connections one client address may hold open (503 past it); trusted proxies
+    /// are exempt.
     pub max_connections_per_address: usize,
+    /// Whose `X-Forwarded-For` names the client (`client_address`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
@@ -229,8 +236,12 @@ pub struct HttpServer {
     server: Arc<tiny_http::Server>,
     workers: Vec<JoinHandle<()>>,
     slow_workers: Vec<JoinHandle<()>>,
+    slow_lane: Arc<SlowLane>,
     stopping: Arc<AtomicBool>,
 }
+
+/// Requests waiting for a slow worker, with the client address they count against.
+type SlowLane = FairLane<(tiny_http::Request, Option<IpAddr>)>;
 
 /// What every worker shares.
 struct Shared {
@@ -259,6 +270,7 @@ impl HttpServer {
         let limits = tiny_http::Limits {
             max_body: config.max_body,
             max_connections_per_address: config.max_connections_per_address,
+            uncapped_addresses: config.trusted_proxies.addresses().to_vec(),
             ..tiny_http::Limits::default()
         };
         raise_open_files_limit(limits.max_connections);
@@ -266,8 +278,7 @@ impl HttpServer {
             .map(Arc::new)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let stopping = Arc::new(AtomicBool::new(false));
-        let (slow_tx, slow_rx) = sync_channel::<tiny_http::Request>(config.slow_queue);
-        let slow_rx = Arc::new(Mutex::new(slow_rx));
+        let slow_lane = Arc::new(SlowLane::new(config.slow_queue));
         let shared = Arc::new(Shared {
             server: Arc::clone(&server),
             stopping: Arc::clone(&stopping),
@@ -277,24 +288,25 @@ impl HttpServer {
         });
         let workers = (0..shared.config.threads)
             .map(|n| {
-                let (shared, slow_tx) = (Arc::clone(&shared), slow_tx.clone());
+                let (shared, slow_lane) = (Arc::clone(&shared), Arc::clone(&slow_lane));
                 std::thread::Builder::new()
                     .name(format!("canvass-worker-{n}"))
-                    .spawn(move || work(&shared, &slow_tx))
+                    .spawn(move || work(&shared, &slow_lane))
             })
             .collect::<std::io::Result<_>>()?;
         let slow_workers = (0..shared.config.slow_threads)
             .map(|n| {
-                let (shared, slow_rx) = (Arc::clone(&shared), Arc::clone(&slow_rx));
+                let (shared, slow_lane) = (Arc::clone(&shared), Arc::clone(&slow_lane));
                 std::thread::Builder::new()
                     .name(format!("canvass-slow-{n}"))
-                    .spawn(move || work_slow(&shared, &slow_rx))
+                    .spawn(move || work_slow(&shared, &slow_lane))
             })
             .collect::<std::io::Result<_>>()?;
         Ok(HttpServer {
             server,
             workers,
             slow_workers,
+            slow_lane,
             stopping,
         })
     }
@@ -306,9 +318,13 @@ impl HttpServer {
         for _ in &self.workers {
             self.server.unblock();
         }
-        // The workers hold the only senders to the slow lane: once they are gone, the slow
-        // workers drain what is queued and stop.
-        for worker in self.workers.into_iter().chain(self.slow_workers) {
+        // Once the workers are gone nothing more joins the slow lane: the slow workers drain
+        // what is queued and stop.
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+        self.slow_lane.close();
+        for worker in self.slow_workers {
             let _ = worker.join();
         }
         // Connection threads send the responses the workers handed them; the process exits
@@ -379,20 +395,18 @@ fn forward_engine_log() {
     }
 }
 
-fn work(shared: &Shared, slow_lane: &SyncSender<tiny_http::Request>) {
+fn work(shared: &Shared, slow_lane: &SlowLane) {
     loop {
         match shared.server.recv() {
             Ok(rq) => {
+                let client = client(&rq, &shared.config.trusted_proxies);
                 let path = rq.url().split('?').next().unwrap_or_default();
                 if (shared.config.is_slow)(&Method::parse(rq.method()), path) {
-                    match slow_lane.try_send(rq) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(rq) | TrySendError::Disconnected(rq)) => {
-                            serve_one(rq, shared, Some(ApiError::Busy));
-                        }
+                    if let Err((rq, client)) = slow_lane.push(client, (rq, client)) {
+                        serve_one(rq, client, shared, Some(ApiError::Busy));
                     }
                 } else {
-                    serve_one(rq, shared, None);
+                    serve_one(rq, client, shared, None);
                 }
             }
             Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
@@ -401,15 +415,22 @@ fn work(shared: &Shared, slow_lane: &SyncSender<tiny_http::Request>) {
     }
 }
 
-fn work_slow(shared: &Shared, lane: &Mutex<Receiver<tiny_http::Request>>) {
+fn work_slow(shared: &Shared, lane: &SlowLane) {
     lower_priority();
-    loop {
-        let next = lane.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        match next {
-            Ok(rq) => serve_one(rq, shared, None),
-            Err(_) => break,
-        }
+    while let Some((rq, client)) = lane.pop() {
+        serve_one(rq, client, shared, None);
     }
+}
+
+/// The address the request counts against (`TrustedProxies::client`).
+fn client(rq: &tiny_http::Request, proxies: &TrustedProxies) -> Option<IpAddr> {
+    let forwarded: Vec<&str> = rq
+        .headers()
+        .iter()
+        .filter(|h| h.field.equiv("X-Forwarded-For"))
+        .map(|h| h.value.as_str())
+        .collect();
+    proxies.client(rq.remote_addr().map(SocketAddr::ip), &forwarded)
 }
 
 /// Slow work waits for the CPU while anything else wants it: with the hashing threads at the
@@ -427,7 +448,12 @@ fn lower_priority() {
 }
 
 /// Answers one request: `refuse` answers it with that error without running the handler.
-fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiError>) {
+fn serve_one(
+    mut rq: tiny_http::Request,
+    client: Option<IpAddr>,
+    shared: &Shared,
+    refuse: Option<ApiError>,
+) {
     let started = Instant::now();
     let config = &shared.config;
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
@@ -450,6 +476,7 @@ fn serve_one(mut rq: tiny_http::Request, shared: &Shared, refuse: Option<ApiErro
             method.clone(),
             path.clone(),
             query,
+            client,
             config.max_body,
         ) {
             Ok(request) => run_handler(shared.handler.as_ref(), &request, id),
@@ -493,6 +520,7 @@ fn read_request(
     method: Method,
     path: String,
     query: String,
+    remote: Option<IpAddr>,
     max_body: usize,
 ) -> Result<Request, ApiError> {
     let too_large = || ApiError::PayloadTooLarge { limit: max_body };
@@ -526,7 +554,7 @@ fn read_request(
         query,
         headers,
         body,
-        remote: rq.remote_addr().map(SocketAddr::ip),
+        remote,
     })
 }
 
@@ -594,6 +622,7 @@ fn cors_headers(
 mod tests {
     use std::io::Write;
     use std::net::TcpStream;
+    use std::sync::Mutex;
     use std::sync::mpsc::channel;
     use std::time::Duration;
 
@@ -626,6 +655,7 @@ mod tests {
             slow_threads: 1,
             slow_queue: 4,
             max_connections_per_address: 64,
+            trusted_proxies: TrustedProxies::default(),
         };
         (HttpServer::start(listener, config, handler).unwrap(), addr)
     }

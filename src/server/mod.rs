@@ -4,8 +4,10 @@
 mod api_reference;
 mod auth;
 mod cache;
+mod client_address;
 mod copy_db;
 mod error;
+mod fair_lane;
 mod handlers;
 mod http;
 mod openapi;
@@ -27,6 +29,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
+use client_address::TrustedProxies;
 pub use copy_db::{CopyError, copy_db};
 use error::error_chain;
 use handlers::Ctx;
@@ -69,6 +72,7 @@ pub struct ServeConfig {
     /// Surveys one account may create per hour; 0 is no limit.
     pub surveys_per_hour: u32,
     pub max_connections_per_address: usize,
+    pub trusted_proxies: TrustedProxies,
     pub throttle: ThrottleConfig,
     /// From `CANVASS_SECRET`; `None` means the key file beside the database.
     pub secret: Option<String>,
@@ -145,10 +149,12 @@ impl ServeConfig {
             listing_limit: args.listing_limit,
             surveys_per_hour: args.surveys_per_hour,
             max_connections_per_address: usize::from(args.max_connections_per_address),
+            trusted_proxies: TrustedProxies::new(args.trusted_proxies),
             throttle: ThrottleConfig {
                 per_email: args.login_failures,
                 per_address: args.login_failures.saturating_mul(10),
                 window: LOGIN_WINDOW,
+                registrations_per_address: args.registrations_per_hour,
             },
             secret: std::env::var("CANVASS_SECRET")
                 .ok()
@@ -223,6 +229,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         slow_threads: LOGIN_WORKERS,
         slow_queue: 64,
         max_connections_per_address: config.max_connections_per_address,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let server = HttpServer::start(
         listener,

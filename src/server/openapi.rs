@@ -14,8 +14,8 @@ use utoipa::openapi::{ComponentsBuilder, RefOr};
 use super::routes::{Access, Body, Endpoint, ROUTES, Route};
 use crate::protocol::{
     CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
-    MessageBody, QuestionRequest, RegisteredBody, ResponseRequest, ResultsBody, SeedVoteRequest,
-    SurveyBody, SurveyPage, TokenBody,
+    MessageBody, MyResponseBody, QuestionRequest, RegisteredBody, ResponseRequest, ResultsBody,
+    SeedVoteRequest, SurveyBody, SurveyPage, TokenBody,
 };
 
 /// The document as served and committed (pretty JSON, a final newline), built on first use.
@@ -274,6 +274,7 @@ fn schema(body: Body) -> Value {
         Body::SeedVote => reference("SeedVoteRequest"),
         Body::Response => reference("ResponseRequest"),
         Body::Id => reference("IdBody"),
+        Body::MyResponse => reference("MyResponseBody"),
         Body::Results => reference("ResultsBody"),
         Body::Export => reference("ExportBody"),
         Body::Empty => json!({}),
@@ -299,6 +300,7 @@ fn schemas() -> Value {
     add::<IdBody>(&mut schemas);
     add::<MeBody>(&mut schemas);
     add::<MessageBody>(&mut schemas);
+    add::<MyResponseBody>(&mut schemas);
     add::<RegisteredBody>(&mut schemas);
     add::<ResponseRequest>(&mut schemas);
     add::<ResultsBody>(&mut schemas);

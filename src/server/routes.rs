@@ -39,6 +39,7 @@ pub enum Endpoint {
     CloseSurvey,
     CreateResponse,
     ExportResponses,
+    MyResponse,
     GetResults,
 }
 
@@ -60,6 +61,8 @@ pub enum Body {
     Response,
     /// `{"id": …}` of a response.
     Id,
+    /// The caller's response: its id and when it was given.
+    MyResponse,
     Results,
     /// JSON or CSV, as `format` asks.
     Export,
@@ -149,7 +152,7 @@ pub const ROUTES: &[Route] = &[
         query: &[],
         request: Some(Body::Credentials),
         ok: (201, Body::Registered),
-        also: &[409],
+        also: &[409, 429],
         hashes_password: true,
     },
     Route {
@@ -295,6 +298,18 @@ pub const ROUTES: &[Route] = &[
         request: None,
         ok: (200, Body::Export),
         also: &[400],
+        hashes_password: false,
+    },
+    Route {
+        endpoint: Endpoint::MyResponse,
+        method: Method::Get,
+        path: "/api/surveys/{id}/responses/mine/",
+        access: Access::User,
+        summary: "The caller's latest response to the survey; 404 when they have not responded",
+        query: &[],
+        request: None,
+        ok: (200, Body::MyResponse),
+        also: &[],
         hashes_password: false,
     },
     Route {

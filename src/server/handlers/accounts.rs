@@ -10,6 +10,7 @@ use crate::server::token::TokenError;
 
 pub fn register(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let (email, password) = req.json::<CredentialsRequest>()?.into_domain()?;
+    cx.throttle.register(cx.store.as_ref(), req.remote)?;
     let hash = cx
         .passwords
         .hash(&password)

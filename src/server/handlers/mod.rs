@@ -120,6 +120,7 @@ pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
             responses::create(id()?, req, cx, user.as_ref())
         }
         (Endpoint::ExportResponses, Caller::Owner(survey)) => responses::export(&survey, req, cx),
+        (Endpoint::MyResponse, Caller::User(session)) => responses::mine(id()?, cx, &session.user),
         (Endpoint::GetResults, Caller::Anyone) => responses::results(id()?, cx),
         (endpoint, caller) => Err(ApiError::Internal(format!(
             "the route table gives {endpoint:?} a caller it does not take: {caller:?}"

@@ -4,7 +4,8 @@ use super::Ctx;
 use super::surveys::survey_json;
 use crate::domain::{Answer, Survey, SurveyId, User, ValidationError};
 use crate::protocol::{
-    ExportBody, IDEMPOTENCY_KEY, IdBody, ResponseRequest, ResultsBody, SeedVoteRequest, export_csv,
+    ExportBody, IDEMPOTENCY_KEY, IdBody, MyResponseBody, ResponseRequest, ResultsBody,
+    SeedVoteRequest, export_csv,
 };
 use crate::server::auth::AuthError;
 use crate::server::error::ApiError;
@@ -53,6 +54,22 @@ fn record(
     Ok(cx
         .store
         .record_response(survey.id, by.map(|u| u.id), answers, client_id)?)
+}
+
+/// `GET /api/surveys/<id>/responses/mine/`: 404 both for an unknown survey and for no
+/// response (the message says which).
+pub fn mine(id: SurveyId, cx: &Ctx, user: &User) -> Result<Reply, ApiError> {
+    let survey = cx.store.get_survey(id)?;
+    match cx.store.find_response_by(survey.id, user.id)? {
+        Some((response, created_at)) => Ok(Reply::ok(&MyResponseBody {
+            id: response.0,
+            created_at,
+        })),
+        None => Err(ApiError::NotFound(format!(
+            "you have not responded to survey {}",
+            survey.id.0
+        ))),
+    }
 }
 
 pub fn results(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {

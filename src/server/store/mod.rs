@@ -156,6 +156,12 @@ pub trait Store: Send + Sync {
         answers: &[Answer],
         client_id: Option<&str>,
     ) -> Result<Recorded, StoreError>;
+    /// The latest response `user` gave to `survey` and when (UTC text), if any.
+    fn find_response_by(
+        &self,
+        survey: SurveyId,
+        user: UserId,
+    ) -> Result<Option<(ResponseId, String)>, StoreError>;
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError>;
     fn list_responses(&self, id: SurveyId) -> Result<Vec<ResponseRecord>, StoreError>;
     /// Closing twice is fine. `NotFound` if absent.
@@ -201,8 +207,49 @@ pub(crate) fn from_epoch_millis(millis: i64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }
 
-/// The key e-mails are unique under: SQLite's `NOCASE` folds ASCII letters only, and both
-/// backends must agree on who is a duplicate of whom (a copy between them must not fail).
+/// The key e-mails are unique under, on both backends (a copy between them must not fail):
+/// the domain's `Email::key`, stored beside the e-mail as it was typed.
 pub(crate) fn email_key(email: &str) -> String {
-    email.to_ascii_lowercase()
+    Email::key(email)
+}
+
+/// Keys for users stored under an older key function (ASCII lowercase before issue 13), in
+/// id order. Two accounts the new key no longer tells apart keep working as far as they
+/// can: the older one gets the key, the newer one a key no login can produce (it holds a
+/// control character, which `Email::parse` refuses), and is listed in `Rekeyed::orphans`.
+pub(crate) fn rekeyed(users: Vec<(i64, String)>) -> Rekeyed {
+    let mut taken = std::collections::HashSet::new();
+    let mut rekeyed = Rekeyed::default();
+    for (id, email) in users {
+        let key = email_key(&email);
+        if taken.insert(key.clone()) {
+            rekeyed.keys.push((id, key));
+        } else {
+            rekeyed.keys.push((id, format!("{key}\u{1}{id}")));
+            rekeyed.orphans.push(id);
+        }
+    }
+    rekeyed
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Rekeyed {
+    /// (user id, key), for every user.
+    pub keys: Vec<(i64, String)>,
+    /// Users whose e-mail only differs from an older account's by case: they can no longer
+    /// log in, and the operator is told so.
+    pub orphans: Vec<i64>,
+}
+
+impl Rekeyed {
+    /// Says so in the log, once, when the migration finds such accounts.
+    pub fn warn(&self) {
+        if !self.orphans.is_empty() {
+            tracing::warn!(
+                "users {:?} have e-mails that differ from older accounts' only by letter \
+                 case; logins with them now reach the older account",
+                self.orphans
+            );
+        }
+    }
 }

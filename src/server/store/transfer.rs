@@ -47,8 +47,7 @@ impl Table {
 
     /// The columns both backends hold, key first. Rows are read in key order, and the key is
     /// copied too: ids stay what they were, so links, exports and tokens (which name the user
-    /// id) still point at the same things. Columns one backend derives from these
-    /// (PostgreSQL's `users.email_key`) are that backend's business.
+    /// id) still point at the same things.
     pub(super) fn columns(self) -> &'static [Column] {
         match self {
             Table::Users => USERS,
@@ -75,6 +74,9 @@ const fn column(name: &'static str, kind: Kind) -> Column {
 const USERS: &[Column] = &[
     column("id", Kind::Int),
     column("email", Kind::Text),
+    // Copied, not recomputed: an account a key migration set aside (`store::rekeyed`) stays
+    // set aside rather than colliding with its older twin.
+    column("email_key", Kind::Text),
     // Hashes are copied as they are, so every password keeps working.
     column("password_hash", Kind::Text),
     // Tokens carry the generation they were issued in: kept, they stay valid.

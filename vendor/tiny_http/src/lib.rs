@@ -181,6 +181,9 @@ pub struct Limits {
     /// answered `503` and closed, so one client cannot take every connection. Behind a
     /// reverse proxy every client has the proxy's address.
     pub max_connections_per_address: usize,
+    /// Peers `max_connections_per_address` does not apply to: reverse proxies, whose
+    /// connections carry many clients. `max_connections` still does.
+    pub uncapped_addresses: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -200,6 +203,7 @@ impl Default for Limits {
             // no cap of its own by default: the application knows whether its clients sit
             // behind one address (a proxy, a NAT) and sets it
             max_connections_per_address: 1024,
+            uncapped_addresses: Vec::new(),
         }
     }
 }
@@ -596,8 +600,13 @@ impl Acceptor {
                 .per_address
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
+            let peer = match remote_addr.ip() {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(remote_addr.ip(), IpAddr::V4),
+                v4 @ IpAddr::V4(_) => v4,
+            };
+            let uncapped = self.limits.uncapped_addresses.contains(&peer);
             let count = per_address.entry(address).or_insert(0);
-            if *count >= self.limits.max_connections_per_address {
+            if *count >= self.limits.max_connections_per_address && !uncapped {
                 let count = *count;
                 drop(per_address);
                 if let Some(unreported) = self.over_address_cap.hit() {

@@ -25,7 +25,7 @@ use surveys::{load_responses, load_results, load_survey, load_surveys, unsigned}
 
 use super::{
     Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
-    from_epoch_millis,
+    from_epoch_millis, rekeyed,
 };
 use crate::domain::{
     Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
@@ -33,7 +33,13 @@ use crate::domain::{
 
 /// Applied in order inside one transaction; `canvass_migrations` records which ran. Append
 /// only.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_responses_by_respondent_and_email_key.sql"),
+];
+
+/// The migration after which `email_key` is computed anew (by `fill_email_keys`).
+const EMAIL_KEY_CHANGED: usize = 2;
 
 /// Any fixed number: the advisory lock that lets one starting replica migrate at a time.
 const MIGRATION_LOCK: i64 = 0x0063_616e_7661_7373; // "canvass"
@@ -108,6 +114,9 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         .skip(usize::try_from(applied).unwrap_or(usize::MAX))
     {
         tx.batch_execute(sql)?;
+        if index + 1 == EMAIL_KEY_CHANGED {
+            fill_email_keys(&mut tx)?;
+        }
         let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
         tx.execute(
             "INSERT INTO canvass_migrations (version) VALUES ($1)",
@@ -115,6 +124,22 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
         )?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Every user's key, computed in Rust as `create_user` computes it (SQL has no NFKC).
+fn fill_email_keys(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
+    let users = tx
+        .query("SELECT id, email FROM users ORDER BY id", &[])?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let rekeyed = rekeyed(users);
+    let update = tx.prepare("UPDATE users SET email_key = $2 WHERE id = $1")?;
+    for (id, key) in &rekeyed.keys {
+        tx.execute(&update, &[id, key])?;
+    }
+    rekeyed.warn();
     Ok(())
 }
 
@@ -366,6 +391,23 @@ impl Store for PostgresStore {
             }
             None => self.why_not_recorded(survey, client_id),
         }
+    }
+
+    fn find_response_by(
+        &self,
+        survey: SurveyId,
+        user: UserId,
+    ) -> Result<Option<(ResponseId, String)>, StoreError> {
+        self.read(|conn| {
+            let statement = conn.prepared(
+                "SELECT id, created_at FROM responses
+                 WHERE respondent_id = $1 AND survey_id = $2 ORDER BY id DESC LIMIT 1",
+            )?;
+            Ok(conn
+                .client
+                .query_opt(&statement, &[&user.0, &survey.0])?
+                .map(|row| (ResponseId(row.get(0)), row.get(1))))
+        })
     }
 
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError> {

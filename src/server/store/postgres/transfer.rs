@@ -8,8 +8,8 @@ use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Statement};
 
 use super::{NOTIFY, PostgresStore, migrate};
+use crate::server::store::StoreError;
 use crate::server::store::transfer::{Cells, Chunk, CopySource, CopyTarget, Key, Kind, Table};
-use crate::server::store::{StoreError, email_key};
 
 fn connect(url: &str) -> Result<Client, StoreError> {
     let config: Config = url.parse().map_err(StoreError::backend)?;
@@ -149,23 +149,18 @@ impl CopySource for Source {
 
 impl Target {
     /// `INSERT … SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], …)`: a whole chunk in one
-    /// statement, one round trip, with the rows in the order given. Users get their
-    /// `email_key` as one more array.
+    /// statement, one round trip, with the rows in the order given.
     fn insert_statement(&mut self, table: Table) -> Result<Statement, StoreError> {
         if let Some(statement) = self.statements.get(table.name()) {
             return Ok(statement.clone());
         }
-        let mut names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
-        let mut arrays: Vec<String> = table
+        let names: Vec<&str> = table.columns().iter().map(|c| c.name).collect();
+        let arrays: Vec<String> = table
             .columns()
             .iter()
             .enumerate()
             .map(|(i, c)| format!("${}::{}[]", i + 1, sql_type(c.kind)))
             .collect();
-        if table == Table::Users {
-            names.push("email_key");
-            arrays.push(format!("${}::TEXT[]", arrays.len() + 1));
-        }
         let statement = self.client.prepare(&format!(
             "INSERT INTO {table} ({}) SELECT * FROM UNNEST({})",
             names.join(", "),
@@ -183,17 +178,7 @@ impl CopyTarget for Target {
 
     fn write(&mut self, table: Table, rows: &Chunk) -> Result<(), StoreError> {
         let statement = self.insert_statement(table)?;
-        // The key the store looks e-mails up by, made as `create_user` makes it.
-        let email_keys: Option<Vec<Option<String>>> = match (table, rows.columns().get(1)) {
-            (Table::Users, Some(Cells::Text(emails))) => Some(
-                emails
-                    .iter()
-                    .map(|email| email.as_deref().map(email_key))
-                    .collect(),
-            ),
-            _ => None,
-        };
-        let mut params: Vec<&(dyn ToSql + Sync)> = rows
+        let params: Vec<&(dyn ToSql + Sync)> = rows
             .columns()
             .iter()
             .map(|cells| match cells {
@@ -202,9 +187,6 @@ impl CopyTarget for Target {
                 Cells::Bool(values) => values as &(dyn ToSql + Sync),
             })
             .collect();
-        if let Some(keys) = &email_keys {
-            params.push(keys);
-        }
         self.client.execute(&statement, &params)?;
         Ok(())
     }

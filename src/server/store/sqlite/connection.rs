@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::server::store::StoreError;
+use crate::server::store::{StoreError, rekeyed};
 
 /// Applied in order; `PRAGMA user_version` records how many ran. Append only.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -14,7 +14,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_surveys_by_creator.sql"),
     include_str!("migrations/0003_response_client_id.sql"),
     include_str!("migrations/0004_login_failures.sql"),
+    include_str!("migrations/0005_responses_by_respondent_and_email_key.sql"),
+    include_str!("migrations/0006_unique_email_key.sql"),
 ];
+
+/// The migration after which `email_key` is filled in (by `fill_email_keys`).
+const EMAIL_KEY_ADDED: usize = 5;
 
 /// How long a writer waits for the database lock before giving up. SQLite has one writer at
 /// a time; under load the others queue here instead of failing.
@@ -40,9 +45,28 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if index + 1 == EMAIL_KEY_ADDED {
+            fill_email_keys(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index + 1)?;
         tx.commit()?;
     }
+    Ok(())
+}
+
+/// A key for every existing user: computed in Rust, as `create_user` computes it, since SQL
+/// has no NFKC.
+fn fill_email_keys(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let users = tx
+        .prepare("SELECT id, email FROM users ORDER BY id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let rekeyed = rekeyed(users);
+    let mut update = tx.prepare("UPDATE users SET email_key = ?2 WHERE id = ?1")?;
+    for (id, key) in &rekeyed.keys {
+        update.execute(rusqlite::params![id, key])?;
+    }
+    rekeyed.warn();
     Ok(())
 }
 
@@ -62,5 +86,42 @@ mod tests {
                 .unwrap();
             assert_eq!(version, MIGRATIONS.len());
         }
+    }
+
+    #[test]
+    fn users_from_before_the_email_key_get_keys_and_the_older_twin_keeps_its_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("t.db")).unwrap();
+        for sql in &MIGRATIONS[..EMAIL_KEY_ADDED - 1] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", EMAIL_KEY_ADDED - 1)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, email, password_hash) VALUES
+                 (1, 'Étienne@x.org', 'h'), (2, 'étienne@x.org', 'h'), (3, 'ann@x.org', 'h')",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let keys: Vec<(i64, String)> = conn
+            .prepare("SELECT id, email_key FROM users ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            keys,
+            [
+                (1, "étienne@x.org".to_owned()),
+                (2, "étienne@x.org\u{1}2".to_owned()),
+                (3, "ann@x.org".to_owned()),
+            ]
+        );
+        let duplicate = conn.execute(
+            "INSERT INTO users (email, email_key, password_hash) VALUES ('x', 'ann@x.org', 'h')",
+            [],
+        );
+        assert!(duplicate.is_err(), "email_key is unique");
     }
 }

@@ -20,11 +20,11 @@ use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 
 use super::{
-    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis,
+    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
     from_epoch_millis,
 };
 use crate::domain::{
-    Answer, Email, NewSurvey, ResponseRecord, Results, Survey, SurveyId, User, UserId,
+    Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
 };
 
 pub struct SqliteStore {
@@ -181,9 +181,13 @@ impl Store for SqliteStore {
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError> {
         self.with_writer(|conn| {
             conn.prepare_cached(&format!(
-                "INSERT INTO users (email, password_hash) VALUES (?1, ?2) RETURNING {USER_COLUMNS}"
+                "INSERT INTO users (email, email_key, password_hash) VALUES (?1, ?2, ?3)
+                 RETURNING {USER_COLUMNS}"
             ))?
-            .query_row(params![email.as_str(), password_hash], user_from_row)
+            .query_row(
+                params![email.as_str(), email_key(email.as_str()), password_hash],
+                user_from_row,
+            )
             .map_err(|e| {
                 if is_unique_violation(&e) {
                     StoreError::DuplicateEmail
@@ -198,9 +202,11 @@ impl Store for SqliteStore {
         self.with_conn(|conn| {
             Ok(conn
                 .prepare_cached(&format!(
-                    "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1"
+                    "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = ?1"
                 ))?
-                .query_row([email], |row| Ok((user_from_row(row)?, row.get(4)?)))
+                .query_row([email_key(email)], |row| {
+                    Ok((user_from_row(row)?, row.get(4)?))
+                })
                 .optional()?)
         })
     }
@@ -209,9 +215,9 @@ impl Store for SqliteStore {
         self.with_conn(|conn| {
             Ok(conn
                 .prepare_cached(&format!(
-                    "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
+                    "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
                 ))?
-                .query_row([email], user_from_row)
+                .query_row([email_key(email)], user_from_row)
                 .optional()?)
         })
     }
@@ -297,6 +303,24 @@ impl Store for SqliteStore {
         client_id: Option<&str>,
     ) -> Result<Recorded, StoreError> {
         self.responses.record(survey, by, answers, client_id)
+    }
+
+    fn find_response_by(
+        &self,
+        survey: SurveyId,
+        user: UserId,
+    ) -> Result<Option<(ResponseId, String)>, StoreError> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id, created_at FROM responses
+                     WHERE respondent_id = ?1 AND survey_id = ?2 ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([user.0, survey.0], |row| {
+                    Ok((ResponseId(row.get(0)?), row.get(1)?))
+                })
+                .optional()?)
+        })
     }
 
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError> {

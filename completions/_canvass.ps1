@@ -21,7 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'canvass' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -36,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
             [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey')
+            [CompletionResult]::new('outbox', 'outbox', [CompletionResultType]::ParameterValue, 'Look at or empty the responses queued on this machine for `sync`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -55,13 +57,15 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--max-connections-per-address', '--max-connections-per-address', [CompletionResultType]::ParameterName, 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt')
             [CompletionResult]::new('--registrations-per-hour', '--registrations-per-hour', [CompletionResultType]::ParameterName, 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off')
             [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'canvass;admin' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
@@ -71,7 +75,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;admin;copy-db' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -89,7 +94,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;register' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The account''s e-mail [prompted at a terminal]')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin instead of prompting')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -98,7 +104,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;login' {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'The account''s e-mail [prompted at a terminal]')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin instead of prompting')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -106,28 +113,32 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;logout' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'First revoke every token of this user on the server, on every machine')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;whoami' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;status' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;token' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a token without verifying it: header, subject, issue and expiry times')
@@ -136,14 +147,16 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;token;inspect' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'canvass;token;print' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -164,7 +177,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;survey' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List surveys: id, name, questions, responses, status, created, creator')
@@ -183,8 +197,9 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;survey;list' {
-            [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'Show this page only (50 surveys a page) [default: every page]')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--page', '--page', [CompletionResultType]::ParameterName, 'Show this page only (50 surveys a page; the first is 1) [default: every page]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--mine', '--mine', [CompletionResultType]::ParameterName, 'Only the surveys you created')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -192,7 +207,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;survey;show' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -200,7 +216,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;survey;create' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the survey from this JSON file, or - for stdin, instead of asking')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Keep the survey on this machine as a draft instead of sending it; `survey publish` sends it later. Needs no server')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -209,15 +226,19 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;survey;respond' {
             [CompletionResult]::new('--answer', '--answer', [CompletionResultType]::ParameterName, 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"')
-            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from this JSON file, or - for stdin, numbered as `show` prints them: {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free text"}. With --by-id, keys and choices are the server''s ids instead')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--by-id', '--by-id', [CompletionResultType]::ParameterName, 'Read --answers keys as question ids and its choices as choice ids (as `show --json` and the API give them), not as positions')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Submit without the confirmation question')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;results' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -227,26 +248,30 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;close' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;delete' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Delete without asking; needed when stdin is not a terminal')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;drafts' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -254,20 +279,23 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;survey;edit-draft' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Replace the draft with this JSON file (or - for stdin) instead of the wizard')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;publish' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'canvass;survey;delete-draft' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -328,14 +356,58 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;sync' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'canvass;outbox' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Throw queued responses away, unsent')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;outbox;list' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;outbox;drop' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every queued response')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Drop without asking; needed when stdin is not a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;outbox;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Throw queued responses away, unsent')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;outbox;help;list' {
+            break
+        }
+        'canvass;outbox;help;drop' {
+            break
+        }
+        'canvass;outbox;help;help' {
+            break
+        }
         'canvass;completions' {
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -351,6 +423,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Look at session tokens')
             [CompletionResult]::new('survey', 'survey', [CompletionResultType]::ParameterValue, 'Create, answer and read surveys')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey')
+            [CompletionResult]::new('outbox', 'outbox', [CompletionResultType]::ParameterValue, 'Look at or empty the responses queued on this machine for `sync`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -443,6 +516,17 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;sync' {
+            break
+        }
+        'canvass;help;outbox' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Throw queued responses away, unsent')
+            break
+        }
+        'canvass;help;outbox;list' {
+            break
+        }
+        'canvass;help;outbox;drop' {
             break
         }
         'canvass;help;completions' {

@@ -31,6 +31,9 @@ _canvass() {
             canvass,logout)
                 cmd="canvass__subcmd__logout"
                 ;;
+            canvass,outbox)
+                cmd="canvass__subcmd__outbox"
+                ;;
             canvass,register)
                 cmd="canvass__subcmd__register"
                 ;;
@@ -79,6 +82,9 @@ _canvass() {
             canvass__subcmd__help,logout)
                 cmd="canvass__subcmd__help__subcmd__logout"
                 ;;
+            canvass__subcmd__help,outbox)
+                cmd="canvass__subcmd__help__subcmd__outbox"
+                ;;
             canvass__subcmd__help,register)
                 cmd="canvass__subcmd__help__subcmd__register"
                 ;;
@@ -102,6 +108,12 @@ _canvass() {
                 ;;
             canvass__subcmd__help__subcmd__admin,copy-db)
                 cmd="canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db"
+                ;;
+            canvass__subcmd__help__subcmd__outbox,drop)
+                cmd="canvass__subcmd__help__subcmd__outbox__subcmd__drop"
+                ;;
+            canvass__subcmd__help__subcmd__outbox,list)
+                cmd="canvass__subcmd__help__subcmd__outbox__subcmd__list"
                 ;;
             canvass__subcmd__help__subcmd__survey,close)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__close"
@@ -144,6 +156,24 @@ _canvass() {
                 ;;
             canvass__subcmd__help__subcmd__token,print)
                 cmd="canvass__subcmd__help__subcmd__token__subcmd__print"
+                ;;
+            canvass__subcmd__outbox,drop)
+                cmd="canvass__subcmd__outbox__subcmd__drop"
+                ;;
+            canvass__subcmd__outbox,help)
+                cmd="canvass__subcmd__outbox__subcmd__help"
+                ;;
+            canvass__subcmd__outbox,list)
+                cmd="canvass__subcmd__outbox__subcmd__list"
+                ;;
+            canvass__subcmd__outbox__subcmd__help,drop)
+                cmd="canvass__subcmd__outbox__subcmd__help__subcmd__drop"
+                ;;
+            canvass__subcmd__outbox__subcmd__help,help)
+                cmd="canvass__subcmd__outbox__subcmd__help__subcmd__help"
+                ;;
+            canvass__subcmd__outbox__subcmd__help,list)
+                cmd="canvass__subcmd__outbox__subcmd__help__subcmd__list"
                 ;;
             canvass__subcmd__survey,close)
                 cmd="canvass__subcmd__survey__subcmd__close"
@@ -248,13 +278,17 @@ _canvass() {
 
     case "${cmd}" in
         canvass)
-            opts="-h -V --server --help --version serve admin register login logout whoami status token survey sync completions help"
+            opts="-h -V --server --timeout --help --version serve admin register login logout whoami status token survey sync outbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -266,13 +300,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin)
-            opts="-h --server --help copy-db help"
+            opts="-h --server --timeout --help copy-db help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -284,7 +322,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin__subcmd__copy__subcmd__db)
-            opts="-h --from --to --server --help"
+            opts="-h --from --to --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +337,10 @@ _canvass() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -352,13 +394,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__completions)
-            opts="-h --server --help bash elvish fish powershell zsh"
+            opts="-h --server --timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -370,7 +416,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help)
-            opts="serve admin register login logout whoami status token survey sync completions help"
+            opts="serve admin register login logout whoami status token survey sync outbox completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +502,48 @@ _canvass() {
         canvass__subcmd__help__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__outbox)
+            opts="list drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__outbox__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__outbox__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -762,7 +850,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__login)
-            opts="-h --email --password-stdin --json --server --help"
+            opts="-h --email --password-stdin --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,6 +861,10 @@ _canvass() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -784,13 +876,139 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__logout)
-            opts="-h --all --server --help"
+            opts="-h --all --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox)
+            opts="-h --server --timeout --help list drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__drop)
+            opts="-h --all --yes --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__help)
+            opts="list drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__help__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__outbox__subcmd__list)
+            opts="-h --json --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -802,7 +1020,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__register)
-            opts="-h --email --password-stdin --json --server --help"
+            opts="-h --email --password-stdin --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +1034,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -824,7 +1046,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__serve)
-            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --server --help"
+            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +1112,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -898,13 +1124,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__status)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -916,13 +1146,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey)
-            opts="-h --server --help list show create respond results export close delete drafts edit-draft publish delete-draft help"
+            opts="-h --server --timeout --help list show create respond results export close delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -934,13 +1168,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__close)
-            opts="-h --server --help"
+            opts="-h --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -952,7 +1190,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__create)
-            opts="-h --file --draft --json --server --help"
+            opts="-h --file --draft --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +1201,10 @@ _canvass() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -974,13 +1216,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__delete)
-            opts="-h --yes --server --help"
+            opts="-h --yes --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -992,13 +1238,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__delete__subcmd__draft)
-            opts="-h --server --help"
+            opts="-h --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1010,13 +1260,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__drafts)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1028,7 +1282,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__edit__subcmd__draft)
-            opts="-h --file --server --help"
+            opts="-h --file --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1042,6 +1296,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1050,7 +1308,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__export)
-            opts="-o -h --format --output --server --help"
+            opts="-o -h --format --output --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,6 +1327,10 @@ _canvass() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1276,7 +1538,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__list)
-            opts="-h --mine --page --json --server --help"
+            opts="-h --mine --page --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1290,6 +1552,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1298,13 +1564,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__publish)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1316,7 +1586,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__respond)
-            opts="-h --answer --answers --yes --server --help"
+            opts="-h --answer --answers --by-id --yes --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1334,6 +1604,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1342,13 +1616,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__results)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1360,13 +1638,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__show)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1378,13 +1660,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__sync)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1396,13 +1682,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__token)
-            opts="-h --server --help inspect print help"
+            opts="-h --server --timeout --help inspect print help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1470,13 +1760,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__token__subcmd__inspect)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1488,13 +1782,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__token__subcmd__print)
-            opts="-h --server --help"
+            opts="-h --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1506,13 +1804,17 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__whoami)
-            opts="-h --json --server --help"
+            opts="-h --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,7 +18,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
     }
     var completions = [
         &'canvass'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -33,6 +34,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand token 'Look at session tokens'
             cand survey 'Create, answer and read surveys'
             cand sync 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
+            cand outbox 'Look at or empty the responses queued on this machine for `sync`'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -51,12 +53,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --max-connections-per-address 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt'
             cand --registrations-per-hour 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off'
             cand --trusted-proxy 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'server'
+            cand --timeout 'timeout'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'canvass;admin'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
@@ -65,7 +69,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;admin;copy-db'= {
             cand --from 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)'
             cand --to 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'server'
+            cand --timeout 'timeout'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -79,7 +84,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;register'= {
             cand --email 'The account''s e-mail [prompted at a terminal]'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
@@ -87,32 +93,37 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;login'= {
             cand --email 'The account''s e-mail [prompted at a terminal]'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'canvass;logout'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --all 'First revoke every token of this user on the server, on every machine'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;whoami'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;status'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;token'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand inspect 'Decode a token without verifying it: header, subject, issue and expiry times'
@@ -120,13 +131,15 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;token;inspect'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'canvass;token;print'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -142,7 +155,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;token;help;help'= {
         }
         &'canvass;survey'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand list 'List surveys: id, name, questions, responses, status, created, creator'
@@ -160,22 +174,25 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;survey;list'= {
-            cand --page 'Show this page only (50 surveys a page) [default: every page]'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --page 'Show this page only (50 surveys a page; the first is 1) [default: every page]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --mine 'Only the surveys you created'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;show'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;create'= {
             cand --file 'Read the survey from this JSON file, or - for stdin, instead of asking'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --draft 'Keep the survey on this machine as a draft instead of sending it; `survey publish` sends it later. Needs no server'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
@@ -183,14 +200,18 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;survey;respond'= {
             cand --answer 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"'
-            cand --answers 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --answers 'Read the answers from this JSON file, or - for stdin, numbered as `show` prints them: {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free text"}. With --by-id, keys and choices are the server''s ids instead'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --by-id 'Read --answers keys as question ids and its choices as choice ids (as `show --json` and the API give them), not as positions'
             cand --yes 'Submit without the confirmation question'
+            cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;results'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -199,41 +220,48 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --format 'format'
             cand -o 'Write to this file instead of stdout'
             cand --output 'Write to this file instead of stdout'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;close'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;delete'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --yes 'Delete without asking; needed when stdin is not a terminal'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;drafts'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;edit-draft'= {
             cand --file 'Replace the draft with this JSON file (or - for stdin) instead of the wizard'
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;publish'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'canvass;survey;delete-draft'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -279,13 +307,50 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;help;help'= {
         }
         &'canvass;sync'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'canvass;outbox'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+            cand drop 'Throw queued responses away, unsent'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;outbox;list'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;outbox;drop'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --all 'Every queued response'
+            cand --yes 'Drop without asking; needed when stdin is not a terminal'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;outbox;help'= {
+            cand list 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+            cand drop 'Throw queued responses away, unsent'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;outbox;help;list'= {
+        }
+        &'canvass;outbox;help;drop'= {
+        }
+        &'canvass;outbox;help;help'= {
+        }
         &'canvass;completions'= {
-            cand --server 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -300,6 +365,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand token 'Look at session tokens'
             cand survey 'Create, answer and read surveys'
             cand sync 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
+            cand outbox 'Look at or empty the responses queued on this machine for `sync`'
             cand completions 'Print a shell completion script to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -367,6 +433,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;help;survey;delete-draft'= {
         }
         &'canvass;help;sync'= {
+        }
+        &'canvass;help;outbox'= {
+            cand list 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+            cand drop 'Throw queued responses away, unsent'
+        }
+        &'canvass;help;outbox;list'= {
+        }
+        &'canvass;help;outbox;drop'= {
         }
         &'canvass;help;completions'= {
         }

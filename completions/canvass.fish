@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_canvass_global_optspecs
-    string join \n server= h/help V/version
+    string join \n server= timeout= h/help V/version
 end
 
 function __fish_canvass_needs_command
@@ -24,7 +24,8 @@ function __fish_canvass_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c canvass -n "__fish_canvass_needs_command" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_needs_command" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_needs_command" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_needs_command" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_needs_command" -s V -l version -d 'Print version'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
@@ -37,6 +38,7 @@ complete -c canvass -n "__fish_canvass_needs_command" -f -a "status" -d 'Show th
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "token" -d 'Look at session tokens'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "survey" -d 'Create, answer and read surveys'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "sync" -d 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
+complete -c canvass -n "__fish_canvass_needs_command" -f -a "outbox" -d 'Look at or empty the responses queued on this machine for `sync`'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c canvass -n "__fish_canvass_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l addr -d 'Address to listen on; port 0 picks a free port' -r
@@ -53,51 +55,63 @@ complete -c canvass -n "__fish_canvass_using_subcommand serve" -l surveys-per-ho
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l max-connections-per-address -d 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l registrations-per-hour -d 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off' -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l trusted-proxy -d 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address' -r
-complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -r
+complete -c canvass -n "__fish_canvass_using_subcommand serve" -l timeout -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l from -d 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)' -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l to -d 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data' -r
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l server -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l timeout -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
-complete -c canvass -n "__fish_canvass_using_subcommand register" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand register" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand register" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c canvass -n "__fish_canvass_using_subcommand login" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
-complete -c canvass -n "__fish_canvass_using_subcommand login" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand login" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
 complete -c canvass -n "__fish_canvass_using_subcommand login" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand logout" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand logout" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand logout" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand logout" -l all -d 'First revoke every token of this user on the server, on every machine'
 complete -c canvass -n "__fish_canvass_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand whoami" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand whoami" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand status" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand status" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand status" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand status" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand status" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and not __fish_seen_subcommand_from inspect print help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from print" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
 complete -c canvass -n "__fish_canvass_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -f -a "show" -d 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
@@ -112,47 +126,61 @@ complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_s
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -f -a "publish" -d 'Send a draft to the server as a new survey; the draft is then forgotten'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -f -a "delete-draft" -d 'Throw a draft away'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and not __fish_seen_subcommand_from list show create respond results export close delete drafts edit-draft publish delete-draft help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l page -d 'Show this page only (50 surveys a page) [default: every page]' -r
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l page -d 'Show this page only (50 surveys a page; the first is 1) [default: every page]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l mine -d 'Only the surveys you created'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l file -d 'Read the survey from this JSON file, or - for stdin, instead of asking' -r -F
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l draft -d 'Keep the survey on this machine as a draft instead of sending it; `survey publish` sends it later. Needs no server'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l answer -d 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"' -r
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l answers -d 'Read the answers from this JSON file, or - for stdin, keyed by question id: {"<question id>": <choice id> | [choice ids] | "text"}' -r -F
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l answers -d 'Read the answers from this JSON file, or - for stdin, numbered as `show` prints them: {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free text"}. With --by-id, keys and choices are the server\'s ids instead' -r -F
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l by-id -d 'Read --answers keys as question ids and its choices as choice ids (as `show --json` and the API give them), not as positions'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l yes -d 'Submit without the confirmation question'
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from respond" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from results" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l format -r -f -a "csv\t''
 json\t''"
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of stdout' -r -F
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -l yes -d 'Delete without asking; needed when stdin is not a terminal'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from drafts" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from drafts" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from drafts" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from drafts" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from drafts" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from edit-draft" -l file -d 'Replace the draft with this JSON file (or - for stdin) instead of the wizard' -r -F
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from edit-draft" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from edit-draft" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from edit-draft" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from edit-draft" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from publish" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from publish" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from publish" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from publish" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete-draft" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete-draft" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete-draft" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from delete-draft" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a survey: its questions numbered 1…n and their choices 1…m, as `respond --answer` takes them'
@@ -167,23 +195,44 @@ complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "publish" -d 'Send a draft to the server as a new survey; the draft is then forgotten'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "delete-draft" -d 'Throw a draft away'
 complete -c canvass -n "__fish_canvass_using_subcommand survey; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c canvass -n "__fish_canvass_using_subcommand sync" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand sync" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand sync" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand sync" -l json -d 'Print JSON for scripts instead of text for people'
 complete -c canvass -n "__fish_canvass_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand completions" -l server -d 'The canvass server, e.g. https://surveys.example.com [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -f -a "list" -d 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -f -a "drop" -d 'Throw queued responses away, unsent'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and not __fish_seen_subcommand_from list drop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from list" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from list" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from list" -l json -d 'Print JSON for scripts instead of text for people'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from drop" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from drop" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from drop" -l all -d 'Every queued response'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from drop" -l yes -d 'Drop without asking; needed when stdin is not a terminal'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from help" -f -a "list" -d 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Throw queued responses away, unsent'
+complete -c canvass -n "__fish_canvass_using_subcommand outbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand completions" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand completions" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "admin" -d 'Look after a server\'s data: copy it between SQLite and PostgreSQL'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "register" -d 'Create an account on the server, then log in'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "logout" -d 'Forget this server\'s session token'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "token" -d 'Look at session tokens'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "survey" -d 'Create, answer and read surveys'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "sync" -d 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "serve" -d 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "admin" -d 'Look after a server\'s data: copy it between SQLite and PostgreSQL'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "register" -d 'Create an account on the server, then log in'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "login" -d 'Log in and keep the session token in the OS keyring'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "logout" -d 'Forget this server\'s session token'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "whoami" -d 'Ask the server who the session belongs to'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "status" -d 'Show the server, whether it answers, the user, where the token is kept and when it expires'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "token" -d 'Look at session tokens'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "survey" -d 'Create, answer and read surveys'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "sync" -d 'Send the responses queued while the server was unreachable, then refresh the local copy of every survey'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "outbox" -d 'Look at or empty the responses queued on this machine for `sync`'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
@@ -199,3 +248,5 @@ complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_su
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "edit-draft" -d 'Reopen a draft in the wizard, or replace it with --file'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "publish" -d 'Send a draft to the server as a new survey; the draft is then forgotten'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "delete-draft" -d 'Throw a draft away'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from outbox" -f -a "list" -d 'The queued responses, oldest first: number, survey, when queued, and why the server refused it if it did'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from outbox" -f -a "drop" -d 'Throw queued responses away, unsent'

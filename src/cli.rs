@@ -1,6 +1,7 @@
 //! The command line, as clap definitions only: no I/O happens here.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -18,7 +19,14 @@ Exit codes:
   2  usage (a bad flag, or a value that must be given as a flag when stdin is not a terminal)
   3  not logged in, session expired, or token rejected by the server
   4  server unreachable or failing (connection refused, timeout, 5xx)
-  130  interrupted at a prompt (Ctrl-C)";
+  130  interrupted at a prompt (Ctrl-C)
+
+Environment:
+  CANVASS_SERVER   the server, as --server takes it
+  CANVASS_TIMEOUT  how long to wait for the server, as --timeout takes it
+  CANVASS_TOKEN    a session token to use instead of the stored one (for CI); never written
+                   anywhere
+  CANVASS_CREDENTIAL_STORE  auto, keyring or file: where `login` keeps the token";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,10 +45,68 @@ pub struct Cli {
 /// Options every client command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The canvass server, e.g. https://surveys.example.com [default: the last server
-    /// logged in to, else http://127.0.0.1:5000]
+    /// The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the
+    /// last server logged in to, else http://127.0.0.1:5000]
     #[arg(long, global = true, env = "CANVASS_SERVER", value_name = "URL")]
     pub server: Option<String>,
+    /// How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = parse_timeout
+    )]
+    pub timeout: Option<Duration>,
+}
+
+/// `--timeout`: a humantime duration above zero (reqwest reads zero as "give up at once").
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("it must be longer than 0s".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(e) => Err(format!("{e}; expected e.g. 10s, 500ms or 2m")),
+    }
+}
+
+/// The client's global options, declared again on commands that do not speak to a server
+/// (`serve`, `admin copy-db`) but hidden there. clap copies a global option into every
+/// subcommand that does not define one of the same id, so defining it here keeps `--server
+/// <URL>` out of `serve --help`; a value typed after `serve` is refused, since `serve` would
+/// ignore it. The types match `GlobalArgs`', as clap hands a value given before the
+/// subcommand down to it.
+#[derive(Debug, Args)]
+pub struct NotForServers {
+    #[arg(long, hide = true, value_parser = ClientOnly::<String>(PhantomData))]
+    server: Option<String>,
+    #[arg(long, hide = true, value_parser = ClientOnly::<Duration>(PhantomData))]
+    timeout: Option<Duration>,
+}
+
+/// Refuses a client option given to a server command, naming the option; `T` is the type
+/// the option has where it is used.
+#[derive(Debug, Clone, Copy)]
+struct ClientOnly<T>(PhantomData<T>);
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for ClientOnly<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        _value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let flag = arg.and_then(clap::Arg::get_long).unwrap_or("server");
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!(
+                "--{flag} is for the client commands; `canvass {}` does not use it\n",
+                cmd.get_name()
+            ),
+        )
+        .with_cmd(cmd))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,8 +166,34 @@ pub enum ClientCommand {
     /// copy of every survey.
     ///
     /// A response the server refuses (say the survey was closed meanwhile) stays queued and
-    /// is reported; nothing is dropped silently. Sending twice never counts twice.
+    /// is reported, and the command exits 1; `canvass outbox drop` removes it. Nothing is
+    /// dropped silently. Sending twice never counts twice.
     Sync(OutputArgs),
+    /// Look at or empty the responses queued on this machine for `sync`.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// The queued responses, oldest first: number, survey, when queued, and why the server
+    /// refused it if it did.
+    List(OutputArgs),
+    /// Throw queued responses away, unsent.
+    Drop(OutboxDropArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["number", "all"])))]
+pub struct OutboxDropArgs {
+    /// The queued response's number, as `canvass outbox list` shows it.
+    pub number: Option<i64>,
+    /// Every queued response.
+    #[arg(long)]
+    pub all: bool,
+    /// Drop without asking; needed when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,11 +280,20 @@ pub struct ListArgs {
     /// Only the surveys you created.
     #[arg(long)]
     pub mine: bool,
-    /// Show this page only (50 surveys a page) [default: every page]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Show this page only (50 surveys a page; the first is 1) [default: every page]
+    #[arg(long, value_parser = parse_page)]
     pub page: Option<u64>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `--page`: clap's range check would say "0 is not in 1..18446744073709551615".
+fn parse_page(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("pages start at 1".to_owned()),
+        Ok(page) => Ok(page),
+        Err(_) => Err("expected a page number, 1 for the first".to_owned()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -259,13 +360,20 @@ pub struct RespondArgs {
         value_parser = AnswerFlagParser
     )]
     pub answer: Vec<AnswerFlag>,
-    /// Read the answers from this JSON file, or - for stdin, keyed by question id:
-    /// {"<question id>": <choice id> | [choice ids] | "text"}
+    /// Read the answers from this JSON file, or - for stdin, numbered as `show` prints them:
+    /// {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free
+    /// text"}. With --by-id, keys and choices are the server's ids instead.
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
+    /// Read --answers keys as question ids and its choices as choice ids (as `show --json`
+    /// and the API give them), not as positions.
+    #[arg(long, requires = "answers")]
+    pub by_id: bool,
     /// Submit without the confirmation question.
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// One `--answer Q=VALUE`: a question by the position `survey show` prints, and what it is
@@ -481,6 +589,8 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    pub not_for_servers: NotForServers,
 }
 
 /// Work on a server's database directly, not through a server.
@@ -534,6 +644,8 @@ pub struct CopyDbArgs {
         value_name = "PATH|URL"
     )]
     pub to: DatabaseUrl,
+    #[command(flatten)]
+    pub not_for_servers: NotForServers,
 }
 
 /// Parses `--db` (and copy-db's `--from`, `--to`) like `FromStr` would, but never repeats the value in the error: clap's own
@@ -577,6 +689,63 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn help_of(path: &[&str]) -> String {
+        let mut command = Cli::command();
+        command.build();
+        let mut sub = &mut command;
+        for name in path {
+            sub = sub.find_subcommand_mut(name).unwrap();
+        }
+        sub.render_long_help().to_string()
+    }
+
+    #[test]
+    fn server_commands_neither_list_nor_take_the_client_options() {
+        for path in [&["serve"][..], &["admin", "copy-db"]] {
+            let help = help_of(path);
+            assert!(!help.contains("--server"), "{path:?}: {help}");
+            assert!(!help.contains("--timeout"), "{path:?}: {help}");
+        }
+        assert!(help_of(&["status"]).contains("--server <URL>"));
+        assert!(help_of(&["survey", "list"]).contains("--timeout <DURATION>"));
+        let error = Cli::try_parse_from(["canvass", "serve", "--server", "http://x"]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--server is for the client commands"),
+            "{error}"
+        );
+        // Given before the subcommand it reaches serve too, where it is ignored.
+        let cli = Cli::try_parse_from([
+            "canvass",
+            "--server",
+            "http://x",
+            "--timeout",
+            "2s",
+            "serve",
+        ]);
+        assert!(cli.is_ok(), "{cli:?}");
+        let cli = Cli::try_parse_from(["canvass", "survey", "list", "--timeout", "2s"]).unwrap();
+        assert_eq!(cli.global.timeout, Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn the_help_names_the_environment_a_client_reads() {
+        let help = Cli::command().render_long_help().to_string();
+        for variable in ["CANVASS_TOKEN", "CANVASS_SERVER", "CANVASS_TIMEOUT"] {
+            assert!(help.contains(variable), "{variable} missing from --help");
+        }
+    }
+
+    #[test]
+    fn a_page_or_a_timeout_that_cannot_be_is_refused_saying_what_can() {
+        let error = Cli::try_parse_from(["canvass", "survey", "list", "--page", "0"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(error.to_string().contains("pages start at 1"), "{error}");
+        let error = Cli::try_parse_from(["canvass", "--timeout", "0s", "status"]).unwrap_err();
+        assert!(error.to_string().contains("longer than 0s"), "{error}");
     }
 
     fn answer(text: &str) -> Result<AnswerFlag, AnswerFlagError> {

@@ -10,12 +10,17 @@ fn register_at_a_terminal_asks_for_the_password_twice_and_logs_in() {
     let ann = Machine::new(&server);
     let mut pty = ann.cli().args(["register"]).pty();
     pty.expect("E-mail");
+    // Checked at its prompt, before any password is typed (issue 14, item 6).
+    pty.send_line("ann.example.com");
+    pty.expect("That is not an e-mail address");
+    pty.send_line("");
+    pty.expect("That must not be empty");
     pty.send_line("ann@example.com");
     pty.expect("Password");
     pty.send_line(PASSWORD);
     pty.expect("Repeat password");
     pty.send_line("a typo");
-    pty.expect("do not match");
+    pty.expect("The passwords do not match: type the password twice again");
     pty.expect("Password");
     pty.send_line(PASSWORD);
     pty.expect("Repeat password");
@@ -28,6 +33,25 @@ fn register_at_a_terminal_asks_for_the_password_twice_and_logs_in() {
         .run()
         .success()
         .stdout_contains("ann@example.com");
+}
+
+#[test]
+fn register_refuses_a_malformed_email_flag_before_asking_for_a_password() {
+    let server = TestServer::start();
+    let ann = Machine::new(&server);
+    let pty = ann
+        .cli()
+        .args(["register", "--email", "ann.example.com"])
+        .pty();
+    let screen = pty.expect_exit(2);
+    assert!(
+        screen.contains("error: --email ann.example.com: is not an e-mail address"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Password"),
+        "a password was asked for: {screen}"
+    );
 }
 
 #[test]
@@ -60,6 +84,8 @@ fn ctrl_c_in_a_list_prompt_exits_130_with_the_cursor_back() {
     let mut pty = ann.cli().args(["survey", "create"]).pty();
     pty.expect("Survey name");
     pty.send_line("Lunch");
+    pty.expect("One response per user?");
+    pty.send_line("");
     pty.expect("Question 1: kind");
     pty.send_key(Key::Char('\x03'));
     let rest = pty.expect_exit(130);

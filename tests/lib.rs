@@ -51,6 +51,7 @@ mod survey_drafts;
 mod survey_owner;
 mod survey_read;
 mod survey_respond;
+mod survey_wizard;
 mod terminal_escapes;
 mod throttle;
 mod token_times;

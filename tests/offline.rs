@@ -1,5 +1,6 @@
-//! Local-first: cached reads while the server is down, responses queued offline, and
-//! `canvass sync` delivering them exactly once.
+//! Local-first: cached reads while the server is down, responses queued offline — unless the
+//! local copy says they cannot count — and `canvass sync` delivering them exactly once, with
+//! what the server refuses kept, reported (exit 1) and droppable with `canvass outbox drop`.
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -148,9 +149,14 @@ fn a_response_the_server_refuses_is_reported_and_kept() {
     server
         .post(&paths::close(path_id(id)), Some(&ann))
         .expect(200);
-    let report = bob.cli().args(["sync", "--json"]).run().success().json();
+    // The report is still whole JSON on stdout; the exit code says not everything went.
+    let run = bob.cli().args(["sync", "--json"]).run();
+    run.code(1)
+        .stderr_contains("drop it with `canvass outbox drop 1`");
+    let report = run.json();
     assert_eq!(report["sent"], Value::Array(vec![]));
     assert_eq!(report["refused"][0]["survey_id"], id);
+    assert_eq!(report["refused"][0]["number"], 1);
     assert!(
         report["refused"][0]["message"]
             .as_str()
@@ -161,13 +167,187 @@ fn a_response_the_server_refuses_is_reported_and_kept() {
     bob.cli()
         .args(["sync"])
         .run()
-        .success()
+        .code(1)
         .stdout_contains("kept in the queue")
-        .stdout_contains(&format!("survey {id}: "));
+        .stdout_contains(&format!("1. survey {id}: "))
+        .stderr_contains(
+            "error: the server refused 1 queued response (kept in the queue) — fix and \
+             `canvass sync` again, or drop it with `canvass outbox drop 1`",
+        );
     bob.cli()
         .args(["status"])
         .run()
         .success()
         .stdout_contains("Queued:   1 response waiting for `canvass sync`");
     assert_eq!(responses(&server, id), 0);
+}
+
+#[test]
+fn a_refused_response_can_be_listed_and_dropped_and_sync_then_succeeds() {
+    let (mut server, bob, id, ann) = world();
+    server.stop();
+    for answer in ["1=1", "1=2"] {
+        bob.cli()
+            .args(["survey", "respond", &id.to_string(), "--answer", answer])
+            .args(["--answer", "2=1"])
+            .run()
+            .success();
+    }
+    server.restart();
+    server
+        .post(&paths::close(path_id(id)), Some(&ann))
+        .expect(200);
+    bob.cli().args(["sync"]).run().code(1);
+    let listed = bob
+        .cli()
+        .args(["outbox", "list", "--json"])
+        .run()
+        .success()
+        .json();
+    let numbers: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["number"].clone())
+        .collect();
+    assert_eq!(numbers, [1, 2], "{listed}");
+    assert_eq!(listed[0]["survey_id"], id);
+    assert!(
+        listed[1]["last_error"].as_str().unwrap().contains("closed"),
+        "{listed}"
+    );
+    bob.cli()
+        .args(["outbox", "list"])
+        .run()
+        .success()
+        .stdout_contains("refused: the survey is closed");
+
+    // A script must say --yes: nothing is dropped on a guess.
+    bob.cli()
+        .args(["outbox", "drop", "1"])
+        .run()
+        .code(2)
+        .stderr_contains("--yes");
+    // clap's own usage error (several lines, so not through `code`).
+    let neither = bob.cli().args(["outbox", "drop"]).run();
+    assert_eq!(neither.code, Some(2), "{neither:?}");
+    bob.cli()
+        .args(["outbox", "drop", "7", "--yes"])
+        .run()
+        .code(1)
+        .stderr_contains("there is no queued response 7");
+    bob.cli()
+        .args(["outbox", "drop", "1", "--yes"])
+        .run()
+        .success()
+        .stdout_contains(&format!("Dropped queued response 1 (to survey {id})."));
+    let listed = bob
+        .cli()
+        .args(["outbox", "list", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    bob.cli()
+        .args(["outbox", "drop", "--all", "--yes"])
+        .run()
+        .success()
+        .stdout_contains("Dropped 1 queued response.");
+    bob.cli()
+        .args(["outbox", "list"])
+        .run()
+        .success()
+        .stdout_contains("Nothing is queued.");
+    bob.cli()
+        .args(["sync"])
+        .run()
+        .success()
+        .stdout_contains("Nothing was queued.");
+    assert_eq!(responses(&server, id), 0);
+}
+
+#[test]
+fn dropping_from_the_outbox_at_a_terminal_asks_first() {
+    let (mut server, bob, id, _) = world();
+    server.stop();
+    bob.cli()
+        .args([
+            "survey",
+            "respond",
+            &id.to_string(),
+            "--answer",
+            "1=1",
+            "--answer",
+            "2=1",
+        ])
+        .run()
+        .success();
+    let mut pty = bob.cli().args(["outbox", "drop", "1"]).pty();
+    pty.expect(&format!("Drop queued response 1 to survey {id}, unsent?"));
+    pty.send_line("n");
+    pty.expect("Nothing was dropped.");
+    pty.expect_exit(0);
+    let mut pty = bob.cli().args(["outbox", "drop", "--all"]).pty();
+    pty.expect("Drop 1 queued response, unsent?");
+    pty.send_line("y");
+    pty.expect("Dropped 1 queued response.");
+    pty.expect_exit(0);
+}
+
+#[test]
+fn a_response_the_local_copy_knows_is_closed_is_not_queued() {
+    let (mut server, bob, id, ann) = world();
+    server
+        .post(&paths::close(path_id(id)), Some(&ann))
+        .expect(200);
+    // The local copy learns it is closed, then the server goes away.
+    bob.cli().args(["survey", "list"]).run().success();
+    server.stop();
+    bob.cli()
+        .args([
+            "survey",
+            "respond",
+            &id.to_string(),
+            "--answer",
+            "1=1",
+            "--answer",
+            "2=1",
+        ])
+        .run()
+        .code(1)
+        .stderr_contains("cannot reach http://")
+        .stderr_contains(&format!(
+            "the response was not queued: survey {id} is closed (as of the local copy)"
+        ));
+    let status = bob.cli().args(["status", "--json"]).run().success().json();
+    assert_eq!(status["pending"], 0);
+}
+
+#[test]
+fn a_second_offline_response_to_a_one_per_user_survey_is_not_queued() {
+    let server = TestServer::start();
+    let ann = server.user("ann@example.com");
+    let survey = server
+        .post_json(paths::SURVEYS, &rich_survey("Once", true), Some(&ann))
+        .expect(201);
+    let id = id_of(&survey).to_string();
+    let mut server = server;
+    let bob = Machine::logged_in(&server, "bob@example.com");
+    bob.cli().args(["survey", "list"]).run().success();
+    server.stop();
+    let respond = || {
+        bob.cli()
+            .args([
+                "survey", "respond", &id, "--answer", "1=1", "--answer", "2=1",
+            ])
+            .run()
+    };
+    respond()
+        .success()
+        .stdout_contains("queued on this machine");
+    respond()
+        .code(1)
+        .stderr_contains("takes one response per user and one is already queued here");
+    let status = bob.cli().args(["status", "--json"]).run().success().json();
+    assert_eq!(status["pending"], 1);
 }

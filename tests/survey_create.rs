@@ -186,13 +186,19 @@ fn an_invalid_survey_file_names_the_field_and_nothing_is_created() {
             json!(["L", []]),
             "use survey.json: body: must be a JSON object",
         ),
+        (
+            json!({"name": "x".repeat(201), "questions": [{"question": "Q", "choices": ["a"]}]}),
+            "use survey.json: name: must be at most 200 characters",
+        ),
     ];
+    // A mistake in the file is a usage error, as the same mistake at the wizard (issue 14,
+    // item 10).
     for (body, problem) in cases {
         std::fs::write(ann.home().join("survey.json"), body.to_string()).unwrap();
         ann.cli()
             .args(["survey", "create", "--file", "survey.json"])
             .run()
-            .code(1)
+            .code(2)
             .stderr_contains(&format!("error: cannot {problem}"))
             .stdout_is_empty();
     }
@@ -200,13 +206,13 @@ fn an_invalid_survey_file_names_the_field_and_nothing_is_created() {
     ann.cli()
         .args(["survey", "create", "--file", "survey.json"])
         .run()
-        .code(1)
+        .code(2)
         .stderr_contains("error: cannot parse survey.json: EOF while parsing");
     ann.cli()
         .args(["survey", "create", "--file", "-"])
         .stdin(r#"{"name": "L", "questions": [{"question": 7}]}"#)
         .run()
-        .code(1)
+        .code(2)
         .stderr_contains("error: cannot parse stdin: questions[0].question: invalid type");
     assert_eq!(surveys(&server), Vec::<Value>::new());
 }
@@ -244,7 +250,43 @@ fn without_a_terminal_or_a_file_create_asks_for_the_file_flag() {
         .args(["survey", "create"])
         .run()
         .code(2)
-        .stderr_contains("the survey is needed and stdin is not a terminal: pass --file");
+        .stderr_contains("cannot ask for the survey: stdin is not a terminal, so pass --file");
+}
+
+// See: issue 14, item 5: `["a", "a"]` and misspelt keys were accepted from a file.
+#[test]
+fn a_survey_file_is_held_to_the_servers_rules_and_its_keys_are_checked() {
+    let server = TestServer::start();
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let cases = [
+        (
+            json!({"name": "L", "questions": [{"text": "Q", "choices": ["a", "b", "a"]}]}),
+            "questions[0].choices[2]: repeats choice 1 (\"a\")",
+        ),
+        (
+            json!({"name": "L", "questions": [{"text": "Q", "choices": ["a", "b"], "requried": false}]}),
+            "questions[0]: unknown key \"requried\" (did you mean \"required\"?)",
+        ),
+        (
+            json!({"name": "L", "one_response_per_usr": true, "questions": [{"text": "Q", "choices": ["a", "b"]}]}),
+            "survey: unknown key \"one_response_per_usr\" (did you mean \"one_response_per_user\"?)",
+        ),
+    ];
+    for (body, problem) in cases {
+        ann.cli()
+            .args(["survey", "create", "--file", "-"])
+            .stdin(body.to_string())
+            .run()
+            .code(2)
+            .stderr_contains(&format!("error: cannot use stdin: {problem}"));
+    }
+    // The server holds the same rule for every client.
+    let jwt = server.user("bob@example.com");
+    let repeated = json!({"name": "L", "questions": [{"question": "Q", "choices": ["a", "a"]}]});
+    server
+        .post_json(paths::SURVEYS, &repeated, Some(&jwt))
+        .expect(400);
+    assert_eq!(surveys(&server), Vec::<Value>::new());
 }
 
 #[test]
@@ -254,16 +296,21 @@ fn the_wizard_builds_a_survey_with_every_kind_of_question() {
     let mut pty = ann.cli().args(["survey", "create"]).pty();
     pty.expect("Survey name");
     pty.send_line("Team lunch");
+    pty.expect("One response per user?");
+    pty.send_line("y");
 
     pty.expect("Question 1: kind");
     pty.send_key(Key::Enter); // single choice
     pty.expect("Question 1: text");
     pty.send_line("Where?");
     pty.expect("Choice 1");
+    pty.send_line(""); // no choice is not enough, by the server's rule: asked again
+    pty.expect("The question must have at least one choice");
+    pty.expect("Choice 1");
     pty.send_line("Pub");
     pty.expect("Choice 2");
-    pty.send_line(""); // one choice is not enough: asked again
-    pty.expect("needs at least 2 choices");
+    pty.send_line("Pub"); // the same choice twice: asked again
+    pty.expect("This choice repeats choice 1");
     pty.expect("Choice 2");
     pty.send_line("Cafe");
     pty.expect("Choice 3");
@@ -296,7 +343,7 @@ fn the_wizard_builds_a_survey_with_every_kind_of_question() {
     pty.expect("Required?");
     pty.send_key(Key::Enter);
     pty.expect("Add another question?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     pty.expect("3. Anything else? (text, required)");
     pty.expect("Create this survey?");
     pty.send_key(Key::Enter);
@@ -306,6 +353,7 @@ fn the_wizard_builds_a_survey_with_every_kind_of_question() {
     let all = surveys(&server);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["name"], "Team lunch");
+    assert_eq!(all[0]["one_response_per_user"], true);
     assert_eq!(
         outline(&all[0]),
         [

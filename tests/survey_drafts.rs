@@ -177,12 +177,12 @@ fn edit_draft_needs_a_file_without_a_terminal_and_replaces_the_draft_once_it_che
         .args(["survey", "edit-draft", &id])
         .run()
         .code(2)
-        .stderr_contains("the survey is needed and stdin is not a terminal: pass --file");
+        .stderr_contains("cannot ask for the survey: stdin is not a terminal, so pass --file");
     ann.cli()
         .args(["survey", "edit-draft", &id, "--file", "-"])
         .stdin(json!({"name": "Broken", "questions": []}).to_string())
         .run()
-        .code(1)
+        .code(2)
         .stderr_contains("error: cannot use stdin: questions: must have at least one question");
     assert_eq!(drafts(&ann)[0]["name"], "First go");
 
@@ -248,6 +248,8 @@ fn the_wizard_can_save_the_survey_as_a_draft_instead_of_creating_it() {
     let mut pty = ann.cli().args(["survey", "create"]).pty();
     pty.expect("Survey name");
     pty.send_line("Later");
+    pty.expect("One response per user?");
+    pty.send_line("");
     pty.expect("Question 1: kind");
     pty.send_key(Key::Down);
     pty.send_key(Key::Down);
@@ -255,9 +257,9 @@ fn the_wizard_can_save_the_survey_as_a_draft_instead_of_creating_it() {
     pty.expect("Question 1: text");
     pty.send_line("Thoughts?");
     pty.expect("Required?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     pty.expect("Add another question?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     pty.expect("Create this survey?");
     pty.expect("Save it as a draft");
     pty.send_key(Key::Down);
@@ -280,6 +282,8 @@ fn create_draft_at_a_terminal_needs_no_login_and_offers_only_saving() {
     let mut pty = ann.cli().args(["survey", "create", "--draft"]).pty();
     pty.expect("Survey name");
     pty.send_line("Unplugged");
+    pty.expect("One response per user?");
+    pty.send_line("");
     pty.expect("Question 1: kind");
     pty.send_key(Key::Enter);
     pty.expect("Question 1: text");
@@ -291,7 +295,7 @@ fn create_draft_at_a_terminal_needs_no_login_and_offers_only_saving() {
     pty.expect("Required?");
     pty.send_key(Key::Enter);
     pty.expect("Add another question?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     pty.expect("Save this survey as a draft?");
     pty.send_key(Key::Enter);
     pty.expect("Saved draft 1: Unplugged");
@@ -311,6 +315,8 @@ fn edit_draft_reopens_the_wizard_and_can_create_the_survey() {
     pty.expect("Survey name");
     pty.expect("Team lunch");
     pty.send_line(" (moved)"); // typed after the current name
+    pty.expect("One response per user?");
+    pty.send_line("");
     pty.expect("Question 1: Lunch? (single choice)");
     pty.send_key(Key::Down);
     pty.send_key(Key::Enter); // edit it

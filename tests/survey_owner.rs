@@ -223,6 +223,16 @@ fn a_closed_survey_refuses_later_responses() {
         .run()
         .success()
         .stdout_contains(&format!("Closed survey {}: Lunch poll", owned.id()));
+    owned
+        .ann
+        .cli()
+        .args(["survey", "close", &owned.id()])
+        .run()
+        .success()
+        .stdout_contains(&format!(
+            "Survey {} was already closed: Lunch poll",
+            owned.id()
+        ));
     let bob = owned.server.user("bob@example.com");
     let s = &owned.survey;
     let body = json!({"answers": [
@@ -263,7 +273,7 @@ fn delete_with_yes_removes_the_survey_and_its_responses() {
         .args(["survey", "results", &owned.id()])
         .run()
         .code(1)
-        .stderr_contains("error: no such survey");
+        .stderr_contains(&format!("error: there is no survey {} on ", owned.id()));
 }
 
 #[test]

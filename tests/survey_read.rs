@@ -58,10 +58,11 @@ fn the_list_is_a_table_for_people_and_an_array_for_scripts() {
     ] {
         assert!(lines[0].contains(column), "no {column} in {:?}", lines[0]);
     }
-    let created = &lunch["created_at"].as_str().unwrap()[..16];
+    // With its zone, as `show` gives it (the harness runs in UTC).
+    let created = format!("{} UTC", &lunch["created_at"].as_str().unwrap()[..16]);
     let lunch_row = format!("{}  Lunch poll", id_of(&lunch));
     assert!(lines[1].trim_start().starts_with(&lunch_row), "{run:?}");
-    for cell in ["  3  ", "  1  ", "open", created, "ann@example.com"] {
+    for cell in ["  3  ", "  1  ", "open", &created, "ann@example.com"] {
         assert!(lines[1].contains(cell), "no {cell:?} in {:?}", lines[1]);
     }
     for cell in ["Pets", "  2  ", "  0  ", "bob@example.com"] {
@@ -89,18 +90,59 @@ fn a_long_name_is_cut_to_the_terminal_width_without_breaking_the_table() {
     server.create_survey(&token, &seed_survey(&name));
     let run = ann
         .cli()
-        .env("COLUMNS", "80")
+        .env("COLUMNS", "100")
         .args(["survey", "list"])
         .run();
-    // 80 columns leave the name 11 once the numbers, the date and the e-mail are whole.
-    run.success().stdout_contains("  Ünïcödé su…  ");
+    // 100 columns leave the name 27 once the numbers, the date and the e-mail are whole:
+    // enough to read, so the creator and date columns stay.
+    run.success()
+        .stdout_contains("  Ünïcödé survey about every…  ");
     for line in run.stdout.lines() {
-        assert!(line.chars().count() <= 80, "{line:?} is wider than 80");
+        assert!(line.chars().count() <= 100, "{line:?} is wider than 100");
         assert!(
             line.ends_with("ann@example.com") || line.ends_with("creator"),
             "{line:?}"
         );
     }
+}
+
+#[test]
+fn a_narrow_terminal_loses_the_creator_and_date_columns_before_the_name_is_cut() {
+    let server = TestServer::start();
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let token = server.login("ann@example.com", PASSWORD);
+    server.create_survey(&token, &seed_survey("Lunch on Friday?"));
+    let list = |columns: &str| {
+        let run = ann
+            .cli()
+            .env("COLUMNS", columns)
+            .args(["survey", "list"])
+            .run();
+        run.success();
+        for line in run.stdout.lines() {
+            let cells = unicode_width::UnicodeWidthStr::width(line);
+            assert!(
+                cells <= columns.parse().unwrap(),
+                "{line:?} is wider than {columns}"
+            );
+        }
+        run.stdout
+    };
+    let narrow = list("60");
+    let header = narrow.lines().next().unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["id", "name", "questions", "responses", "status"],
+        "{narrow}"
+    );
+    assert!(narrow.contains("Lunch on Friday?"), "{narrow}");
+    // A little wider, the date comes back; the creator still waits for room.
+    let wider = list("85");
+    assert!(
+        wider.lines().next().unwrap().ends_with("created"),
+        "{wider}"
+    );
+    assert!(wider.contains("Lunch on Friday?"), "{wider}");
 }
 
 #[test]
@@ -151,6 +193,24 @@ fn without_page_every_page_is_fetched_and_with_page_one_page_and_a_footer() {
         .run()
         .success()
         .stdout_contains("Page 3 is empty: there are 2 pages (51 surveys)");
+}
+
+#[test]
+fn pages_start_at_one_and_one_page_is_one() {
+    let server = TestServer::start();
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let token = server.login("ann@example.com", PASSWORD);
+    server.create_survey(&token, &seed_survey("Only"));
+    ann.cli()
+        .args(["survey", "list", "--page", "2"])
+        .run()
+        .success()
+        .stdout_contains("Page 2 is empty: there is 1 page (1 survey)");
+    // clap's own usage error (several lines, so not through `code`).
+    let zero = ann.cli().args(["survey", "list", "--page", "0"]).run();
+    assert_eq!(zero.code, Some(2), "{zero:?}");
+    assert!(zero.stderr.contains("pages start at 1"), "{zero:?}");
+    assert!(!zero.stderr.contains("18446744073709551615"), "{zero:?}");
 }
 
 #[test]
@@ -329,15 +389,18 @@ fn results_count_every_response_as_bars_with_percentages() {
 }
 
 #[test]
-fn an_unknown_survey_is_refused_with_the_servers_message() {
+fn an_unknown_survey_is_refused_naming_its_id_and_the_server() {
     let server = TestServer::start();
     let ann = Machine::logged_in(&server, "ann@example.com");
-    for command in ["show", "results"] {
+    for command in ["show", "results", "export", "close"] {
         ann.cli()
             .args(["survey", command, "999"])
             .run()
             .code(1)
-            .stderr_contains("error: no such survey")
+            .stderr_contains(&format!(
+                "error: there is no survey 999 on {} — `canvass survey list` lists them",
+                ann.server_url()
+            ))
             .stdout_is_empty();
     }
 }

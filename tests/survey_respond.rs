@@ -86,7 +86,7 @@ fn answers_by_position_are_recorded_for_every_kind_of_question() {
 }
 
 #[test]
-fn answers_by_id_are_read_from_a_file_and_from_stdin() {
+fn answers_by_id_are_read_from_a_file_and_from_stdin_with_by_id() {
     let (server, survey, _) = rich(false);
     let ann = Machine::logged_in(&server, "ann@example.com");
     let (q1, q2, q3) = (
@@ -107,6 +107,7 @@ fn answers_by_id_are_read_from_a_file_and_from_stdin() {
             &id(&survey),
             "--answers",
             "answers.json",
+            "--by-id",
         ])
         .run()
         .success();
@@ -115,7 +116,14 @@ fn answers_by_id_are_read_from_a_file_and_from_stdin() {
         q2.to_string(): choice_id(&survey, 1, 1),
     });
     ann.cli()
-        .args(["survey", "respond", &id(&survey), "--answers", "-"])
+        .args([
+            "survey",
+            "respond",
+            &id(&survey),
+            "--answers",
+            "-",
+            "--by-id",
+        ])
         .stdin(from_stdin.to_string())
         .run()
         .success();
@@ -197,20 +205,87 @@ fn impossible_ids_in_an_answers_file_are_named_and_nothing_is_sent() {
             "question 2 (\"Drinks?\") is required".to_owned(),
         ),
     ];
+    // A mistake in what was passed is a usage error, as with --answer (issue 14, item 10).
     for (answers, problem) in cases {
         ann.cli()
-            .args(["survey", "respond", &id(&survey), "--answers", "-"])
+            .args([
+                "survey",
+                "respond",
+                &id(&survey),
+                "--answers",
+                "-",
+                "--by-id",
+            ])
             .stdin(answers)
             .run()
-            .code(1)
+            .code(2)
             .stderr_contains(&format!("error: cannot use stdin: {problem}"));
     }
     ann.cli()
-        .args(["survey", "respond", &id(&survey), "--answers", "-"])
+        .args([
+            "survey",
+            "respond",
+            &id(&survey),
+            "--answers",
+            "-",
+            "--by-id",
+        ])
         .stdin(format!("[{pizza}]"))
         .run()
-        .code(1)
+        .code(2)
         .stderr_contains("error: cannot parse stdin: invalid type: sequence, expected an object");
+    assert_eq!(responses(&server, &survey), 0);
+}
+
+#[test]
+fn an_answers_file_is_read_by_the_positions_survey_show_prints() {
+    let (server, survey, _) = rich(false);
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    ann.cli()
+        .args(["survey", "respond", &id(&survey), "--answers", "-"])
+        .stdin(json!({"1": 2, "2": [1, 3], "3": "By position"}).to_string())
+        .run()
+        .success();
+    assert_eq!(
+        tally(&server, &survey),
+        (vec![vec![0, 1], vec![1, 0, 1]], json!(["By position"]))
+    );
+}
+
+// See: issue 14, item 11: `{"4": "Thai"}` said "question 1 is a single-choice question".
+#[test]
+fn impossible_positions_in_an_answers_file_are_named_by_position_and_exit_2() {
+    let (server, survey, _) = rich(false);
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let cases = [
+        (
+            json!({"4": "Thai"}),
+            format!(
+                "there is no question 4: survey {} has questions 1 to 3",
+                id(&survey)
+            ),
+        ),
+        (
+            json!({"1": 3, "2": 1}),
+            "question 1 has no choice 3: its choices are 1 to 2".to_owned(),
+        ),
+        (
+            json!({"1": 1, "2": 1, "3": [1]}),
+            "question 3 is a text question: give its answer as a string".to_owned(),
+        ),
+        (
+            json!({"1": 1}),
+            "question 2 (\"Drinks?\") is required and has no answer".to_owned(),
+        ),
+    ];
+    for (answers, problem) in cases {
+        ann.cli()
+            .args(["survey", "respond", &id(&survey), "--answers", "-"])
+            .stdin(answers.to_string())
+            .run()
+            .code(2)
+            .stderr_contains(&format!("error: cannot use stdin: {problem}"));
+    }
     assert_eq!(responses(&server, &survey), 0);
 }
 
@@ -258,22 +333,71 @@ fn a_second_response_is_refused_when_one_per_user() {
     answer(&ann).success();
     answer(&ann)
         .code(1)
-        .stderr_contains("error: you have already responded to this survey");
+        .stderr_contains("error: you have already responded to survey");
     answer(&Machine::new(&server))
         .code(3)
         .stderr_contains("not logged in to http://127.0.0.1:");
     assert_eq!(responses(&server, &survey), 1);
 }
 
+// See: issue 14, item 9: "the answers is needed and stdin is not a terminal".
 #[test]
-fn without_a_terminal_respond_asks_for_answer_flags() {
+fn without_a_terminal_respond_names_the_stream_and_the_flags() {
     let (server, survey, _) = rich(false);
     let ann = Machine::logged_in(&server, "ann@example.com");
     ann.cli()
         .args(["survey", "respond", &id(&survey)])
         .run()
         .code(2)
-        .stderr_contains("pass --answer Q=C or --answers FILE");
+        .stderr_contains(
+            "error: cannot ask for the answers: stdin is not a terminal, so pass --answer Q=C \
+             or --answers FILE\n",
+        );
+}
+
+// See: issue 14, item 8: the questions were all asked, then the server said no.
+#[test]
+fn a_second_response_at_a_terminal_is_refused_before_any_question() {
+    let (server, survey, _) = rich(true);
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    ann.cli()
+        .args(["survey", "respond", &id(&survey)])
+        .args(["--answer", "1=1", "--answer", "2=2"])
+        .run()
+        .success();
+    let mut pty = ann.cli().args(["survey", "respond", &id(&survey)]).pty();
+    let screen = pty.expect("error: you have already responded to survey");
+    assert!(
+        !screen.contains("Question 1"),
+        "a question was asked: {screen}"
+    );
+    pty.expect("it takes one response per user");
+    let rest = pty.expect_exit(1);
+    assert!(!rest.contains("Question 1"), "a question was asked: {rest}");
+    // Another user has not answered yet: asked as usual.
+    let bob = Machine::logged_in(&server, "bob@example.com");
+    let mut pty = bob.cli().args(["survey", "respond", &id(&survey)]).pty();
+    pty.expect("Question 1 of 3: Lunch?");
+    assert_eq!(responses(&server, &survey), 1);
+}
+
+#[test]
+fn json_output_gives_the_response_and_survey_ids() {
+    let (server, survey, owner) = rich(false);
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    let printed = ann
+        .cli()
+        .args(["survey", "respond", &id(&survey), "--json"])
+        .args(["--answer", "1=1", "--answer", "2=2"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(printed["survey_id"], survey["id"]);
+    assert_eq!(printed["queued"], false);
+    let exported = server
+        .get_as(&paths::export(survey_id(&survey), "json"), &owner)
+        .expect(200);
+    assert_eq!(printed["id"], exported["responses"][0]["id"]);
 }
 
 #[test]
@@ -306,5 +430,49 @@ fn at_a_terminal_each_question_is_asked_with_arrows_and_space() {
     assert_eq!(
         tally(&server, &survey),
         (vec![vec![0, 1], vec![1, 0, 1]], json!(["Bring cake"]))
+    );
+}
+
+// See: issue 14, polish: offline, `respond` warned twice that the server cannot be reached.
+#[test]
+fn an_offline_response_is_queued_with_one_warning() {
+    let (mut server, survey, _) = rich(false);
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    ann.cli()
+        .args(["survey", "show", &id(&survey)])
+        .run()
+        .success();
+    server.stop();
+    let run = ann
+        .cli()
+        .args([
+            "survey",
+            "respond",
+            &id(&survey),
+            "--answer",
+            "1=1",
+            "--answer",
+            "2=1",
+        ])
+        .run();
+    run.success()
+        .stdout_contains("queued on this machine; `canvass sync` sends it")
+        .stderr_contains("warning: offline — cached");
+    assert_eq!(
+        run.stderr.matches("cannot reach").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let printed = ann
+        .cli()
+        .args(["survey", "respond", &id(&survey), "--json"])
+        .args(["--answer", "1=2", "--answer", "2=2"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        printed,
+        json!({"id": null, "survey_id": survey["id"], "queued": true})
     );
 }

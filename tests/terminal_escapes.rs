@@ -189,7 +189,8 @@ fn refusals_that_quote_a_hostile_server_show_one_defanged_error_line() {
     let (_server, ann) = logged_in();
     // (survey, exit code, whether the server's message is quoted)
     for (id, code, quoted) in [
-        (MISSING, 1, true),
+        // A missing survey is named by its id, not in the server's words.
+        (MISSING, 1, false),
         (REJECTED, 3, true),
         (FAILING, 4, true),
         (GARBLED, 1, false),
@@ -222,14 +223,15 @@ fn a_queued_response_the_server_refuses_later_is_reported_without_escapes() {
         .stdout_contains(VISIBLE);
     let run = ann.cli().args(["status"]).run();
     assert_defanged(run.success()).stdout_contains("1 response waiting");
+    // A refusal makes sync exit 1 (issue 14, item 2).
     let run = ann.cli().args(["sync"]).run();
-    assert_defanged(run.success())
+    assert_defanged(run.code(1))
         .stdout_contains("kept in the queue")
         .stdout_contains(&format!("survey {QUEUED}: Lunch ]0;PWNED-TITLE"));
     // A refusal's message is prose for the error line, made printable as it arrives, so
     // even the JSON report carries it defanged (data, like names, stays exact there).
     let report = ann.cli().args(["sync", "--json"]).run();
-    assert_defanged(report.success());
+    assert_defanged(report.code(1));
     let message = report.json()["refused"][0]["message"].clone();
     assert!(
         message
@@ -310,7 +312,7 @@ fn the_respond_wizard_asks_hostile_questions_without_their_escapes() {
     pty.send_line("typed");
     wait(&mut pty, "Your answers to");
     wait(&mut pty, "Submit these answers?");
-    pty.send_key(Key::Char('y'));
+    pty.send_line("y");
     wait(&mut pty, "recorded for");
     screen.push_str(&pty.expect_exit(0));
     assert_screen_defanged(&screen);
@@ -327,7 +329,7 @@ fn an_export_shown_on_a_terminal_and_the_delete_question_are_defanged() {
 
     let mut pty = ann.cli().args(["survey", "delete", &survey]).pty();
     let mut screen = pty.expect("and its 1 response?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     screen.push_str(&pty.expect_exit(0));
     assert_screen_defanged(&screen);
     assert!(screen.contains("Kept survey 1"), "{screen}");
@@ -352,10 +354,12 @@ fn editing_a_hostile_draft_in_the_wizard_shows_it_without_escapes() {
     };
     wait(&mut pty, "Survey name");
     pty.send_key(Key::Enter);
+    wait(&mut pty, "One response per user?");
+    pty.send_key(Key::Enter);
     wait(&mut pty, "Keep it");
     pty.send_key(Key::Enter);
     wait(&mut pty, "Add another question?");
-    pty.send_key(Key::Char('n'));
+    pty.send_line("n");
     wait(&mut pty, "Save this draft?");
     pty.send_key(Key::Enter);
     wait(&mut pty, "Saved draft 1");

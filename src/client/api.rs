@@ -20,10 +20,15 @@ use crate::protocol::{
     paths,
 };
 
-/// Long enough for a login on a busy server (argon2 runs one hash at a time there), short
-/// enough that a script never hangs on a dead one.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a request may take unless `--timeout` says: long enough for a login on a busy
+/// server (argon2 runs one hash at a time there), short enough that a listener that never
+/// answers stops a script soon (issue 14, item 12: it used to be 30 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection either opens within this or is not going to; a shorter `--timeout` wins.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The accepted spellings of a server, for every message about one that is not.
+const SERVER_FORM: &str = "expected http://HOST[:PORT] or https://HOST[:PORT][/PATH]";
 
 /// A server's base URL, normalised so one server has one name: scheme and host, no trailing
 /// slash and no `/api` (every path adds it). Credentials are kept under this name, the local
@@ -43,6 +48,7 @@ pub fn normalize_server(server: &str, origin: ServerSource) -> Result<String, Cl
     let bad = |reason: &str| ClientError::BadServer {
         server: redact_user_info(trimmed),
         reason: printable(reason),
+        form: SERVER_FORM,
     };
     let url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -83,24 +89,26 @@ pub struct ApiClient {
     server: String,
     http: Client,
     token: Option<Jwt>,
+    timeout: Duration,
 }
 
 impl ApiClient {
-    /// A client for `server` (already normalised), anonymous until `with_token`.
-    pub fn new(server: &str) -> Result<ApiClient, ClientError> {
+    /// A client for `server` (already normalised) whose requests each give up after
+    /// `timeout`, anonymous until `with_token`.
+    pub fn new(server: &str, timeout: Duration) -> Result<ApiClient, ClientError> {
         let http = Client::builder()
             .user_agent(concat!("canvass/", env!("CARGO_PKG_VERSION")))
-            .timeout(TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(timeout)
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .build()
-            .map_err(|e| ClientError::BadServer {
-                server: server.to_owned(),
+            .map_err(|e| ClientError::HttpSetup {
                 reason: printable(&e.to_string()),
             })?;
         Ok(ApiClient {
             server: server.to_owned(),
             http,
             token: None,
+            timeout,
         })
     }
 
@@ -158,6 +166,7 @@ impl ApiClient {
     pub fn survey(&self, id: i64) -> Result<Survey, ClientError> {
         self.send::<SurveyBody>(Method::GET, &paths::survey(id), None::<&()>)
             .map(Survey::from)
+            .map_err(|e| self.about_survey(id, e))
     }
 
     pub fn create_survey(&self, survey: &CreateSurveyRequest) -> Result<SurveyBody, ClientError> {
@@ -166,29 +175,61 @@ impl ApiClient {
 
     pub fn respond(&self, id: i64, response: &ResponseRequest) -> Result<IdBody, ClientError> {
         self.send(Method::POST, &paths::responses(id), Some(response))
+            .map_err(|e| self.about_survey(id, e))
     }
 
     pub fn results(&self, id: i64) -> Result<ResultsBody, ClientError> {
         self.send(Method::GET, &paths::results(id), None::<&()>)
+            .map_err(|e| self.about_survey(id, e))
     }
 
     pub fn export_json(&self, id: i64) -> Result<ExportBody, ClientError> {
         self.send(Method::GET, &paths::export(id, "json"), None::<&()>)
+            .map_err(|e| self.about_survey(id, e))
     }
 
     /// The CSV exactly as the server wrote it.
     pub fn export_csv(&self, id: i64) -> Result<String, ClientError> {
         self.exchange(self.request(Method::GET, &paths::export(id, "csv"), None::<&()>))
+            .map_err(|e| self.about_survey(id, e))
     }
 
     pub fn close(&self, id: i64) -> Result<SurveyBody, ClientError> {
         self.send(Method::POST, &paths::close(id), None::<&()>)
+            .map_err(|e| self.about_survey(id, e))
     }
 
     /// The server answers 204 with no body.
     pub fn delete(&self, id: i64) -> Result<(), ClientError> {
         self.exchange(self.request(Method::DELETE, &paths::survey(id), None::<&()>))
             .map(drop)
+            .map_err(|e| self.about_survey(id, e))
+    }
+
+    /// The caller's own response to survey `id`, `None` when they have not responded (404).
+    /// Any other error, such as 405 from a server older than the route, is the caller's to
+    /// read as "cannot tell".
+    pub fn my_response(
+        &self,
+        id: i64,
+    ) -> Result<Option<crate::protocol::MyResponseBody>, ClientError> {
+        match self.send(Method::GET, &paths::my_response(id), None::<&()>) {
+            Ok(mine) => Ok(Some(mine)),
+            Err(ClientError::Refused { status: 404, .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A canvass 404 on a survey's path means the survey: the server's "no such survey"
+    /// names no id, and the id is what the user typed (issue 14).
+    fn about_survey(&self, id: i64, error: ClientError) -> ClientError {
+        match error {
+            ClientError::Refused { status: 404, .. } => ClientError::NoSurvey {
+                id,
+                server: self.server.clone(),
+            },
+            other => other,
+        }
     }
 
     fn send<T: DeserializeOwned>(
@@ -199,9 +240,11 @@ impl ApiClient {
     ) -> Result<T, ClientError> {
         let text = self.exchange(self.request(method, path, body))?;
         // serde_json's message may quote the reply's text.
-        serde_json::from_str(&text).map_err(|e| ClientError::BadReply {
-            url: self.url(path),
-            reason: printable(&e.to_string()),
+        serde_json::from_str(&text).map_err(|e| {
+            self.not_canvass().unwrap_or_else(|| ClientError::BadReply {
+                url: self.url(path),
+                reason: printable(&e.to_string()),
+            })
         })
     }
 
@@ -226,11 +269,22 @@ impl ApiClient {
         }
         // Every canvass error is JSON with a `message`; a proxy's HTML page is not. The message
         // is the server's text, quoted in a one-line error: made printable here, once.
-        let message = serde_json::from_str::<ErrorBody>(&text).map_or_else(
-            |_| status.canonical_reason().unwrap_or("error").to_owned(),
-            |body| printable(&body.message),
-        );
-        Err(match status {
+        let Ok(body) = serde_json::from_str::<ErrorBody>(&text) else {
+            // Not canvass's words: a proxy's page, or another program altogether (issue 14,
+            // item 12: "error: Not Found" said nothing). One look at the health check tells.
+            if status.is_client_error()
+                && let Some(wrong) = self.not_canvass()
+            {
+                return Err(wrong);
+            }
+            let message = status.canonical_reason().unwrap_or("error").to_owned();
+            return Err(self.refusal(status, url, message));
+        };
+        Err(self.refusal(status, url, printable(&body.message)))
+    }
+
+    fn refusal(&self, status: StatusCode, url: String, message: String) -> ClientError {
+        match status {
             StatusCode::UNAUTHORIZED => ClientError::Rejected {
                 server: self.server.clone(),
                 message,
@@ -244,19 +298,69 @@ impl ApiClient {
                 status: s.as_u16(),
                 message,
             },
+        }
+    }
+
+    /// `NotCanvass` when `GET /api/health/` does not answer as canvass does, else `None`
+    /// (canvass is there, and the odd reply came from somewhere on the way). Asked only after
+    /// a reply canvass would not give, so a working server never pays for it.
+    fn not_canvass(&self) -> Option<ClientError> {
+        let url = self.url(paths::HEALTH);
+        let reply = self.http.get(&url).send().ok()?;
+        let status = reply.status();
+        let is_canvass = status.is_success()
+            && reply
+                .text()
+                .is_ok_and(|text| serde_json::from_str::<HealthBody>(&text).is_ok());
+        (!is_canvass).then(|| ClientError::NotCanvass {
+            server: self.server.clone(),
+            answer: if status.is_success() {
+                format!(
+                    "{} with something else than canvass's health report",
+                    status.as_u16()
+                )
+            } else {
+                status.as_u16().to_string()
+            },
         })
     }
 
     fn unreachable(&self, error: &reqwest::Error) -> ClientError {
+        // Still `Unreachable`, so a read falls back to the local copy and a response is
+        // queued, as when the server is down; the reason names the knob.
+        if error.is_timeout() {
+            return ClientError::Unreachable {
+                url: self.server.clone(),
+                reason: format!(
+                    "no answer within {}; --timeout or CANVASS_TIMEOUT waits longer",
+                    humantime::format_duration(self.timeout)
+                ),
+            };
+        }
         // reqwest's own text is "error sending request for url (…)"; the innermost cause
         // ("Connection refused (os error 111)") is what tells a person what happened.
         let mut cause: &dyn std::error::Error = error;
+        let mut invalid_data = false;
         while let Some(next) = cause.source() {
             cause = next;
+            invalid_data |= cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(is_invalid_data);
+        }
+        let reason = printable(&cause.to_string());
+        // rustls reports a handshake it cannot read as invalid data ("received corrupt
+        // message of type InvalidContentType" when a plain-http server answered): on an
+        // https connection that is the TLS handshake failing, and the likeliest cause is a
+        // server that speaks plain http.
+        if invalid_data && error.is_connect() && self.server.starts_with("https://") {
+            return ClientError::TlsFailed {
+                server: self.server.clone(),
+                reason,
+            };
         }
         ClientError::Unreachable {
             url: self.server.clone(),
-            reason: printable(&cause.to_string()),
+            reason,
         }
     }
 
@@ -264,6 +368,16 @@ impl ApiClient {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server)
     }
+}
+
+/// Whether `error`, or an I/O error it wraps, is `InvalidData`: hyper wraps the TLS stream's
+/// error in one of kind `Other`, and `io::Error::source` skips the wrapped error itself.
+fn is_invalid_data(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::InvalidData
+        || error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+            .is_some_and(is_invalid_data)
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ pub struct Cached<T> {
 /// A response waiting for the server.
 #[derive(Debug)]
 pub struct Queued {
+    /// Its place in the queue, as `canvass outbox list` shows it and `drop` takes it.
+    pub number: i64,
     pub client_id: String,
     pub survey_id: i64,
     pub request: ResponseRequest,
@@ -202,21 +204,24 @@ impl Cache {
     /// Everything queued, oldest first.
     pub fn queued(&self) -> Result<Vec<Queued>, CacheError> {
         let mut statement = self.db.prepare(
-            "SELECT client_id, survey_id, body, queued_at, last_error FROM outbox ORDER BY seq",
+            "SELECT seq, client_id, survey_id, body, queued_at, last_error FROM outbox
+             ORDER BY seq",
         )?;
         let rows = statement.query_map([], |row| {
             Ok((
-                row.get::<_, String>(0)?,
-                row.get(1)?,
-                row.get::<_, String>(2)?,
-                row.get(3)?,
+                row.get(0)?,
+                row.get::<_, String>(1)?,
+                row.get(2)?,
+                row.get::<_, String>(3)?,
                 row.get(4)?,
+                row.get(5)?,
             ))
         })?;
         let mut queued = Vec::new();
         for row in rows {
-            let (client_id, survey_id, body, since, last_error) = row?;
+            let (number, client_id, survey_id, body, since, last_error) = row?;
             queued.push(Queued {
+                number,
                 client_id,
                 survey_id,
                 request: serde_json::from_str(&body)?,
@@ -231,6 +236,28 @@ impl Cache {
         Ok(self
             .db
             .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))?)
+    }
+
+    /// Whether a response to `survey_id` is waiting.
+    pub fn is_queued_for(&self, survey_id: i64) -> Result<bool, CacheError> {
+        Ok(self.db.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE survey_id = ?1)",
+            [survey_id],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Throws queued response `number` away unsent; returns whether there was one.
+    pub fn drop_queued(&self, number: i64) -> Result<bool, CacheError> {
+        Ok(self
+            .db
+            .execute("DELETE FROM outbox WHERE seq = ?1", [number])?
+            == 1)
+    }
+
+    /// Empties the outbox; returns how many were dropped.
+    pub fn drop_all_queued(&self) -> Result<usize, CacheError> {
+        Ok(self.db.execute("DELETE FROM outbox", [])?)
     }
 
     /// The server has it: gone from the outbox.
@@ -369,11 +396,34 @@ mod tests {
         let ids: Vec<_> = queued.iter().map(|q| q.client_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(queued[1].last_error.as_deref(), Some("survey 8 is closed"));
+        assert!(cache.is_queued_for(8).unwrap());
+        assert!(!cache.is_queued_for(9).unwrap());
         cache.delivered("a").unwrap();
         assert_eq!(cache.pending().unwrap(), 1);
         // The same database, opened again, as the next command would.
         let again = Cache::open(dir.path(), "http://127.0.0.1:5000").unwrap();
         assert_eq!(again.queued().unwrap()[0].survey_id, 8);
+    }
+
+    #[test]
+    fn queued_responses_are_dropped_by_number_or_all_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path(), "http://h").unwrap();
+        for (survey, id) in [(1, "a"), (2, "b"), (3, "c")] {
+            cache.queue(survey, &response(id), 1).unwrap();
+        }
+        let second = cache.queued().unwrap()[1].number;
+        assert!(cache.drop_queued(second).unwrap());
+        assert!(!cache.drop_queued(second).unwrap());
+        let left: Vec<_> = cache
+            .queued()
+            .unwrap()
+            .into_iter()
+            .map(|q| q.survey_id)
+            .collect();
+        assert_eq!(left, [1, 3]);
+        assert_eq!(cache.drop_all_queued().unwrap(), 2);
+        assert_eq!(cache.pending().unwrap(), 0);
     }
 
     #[test]

@@ -12,15 +12,10 @@ use super::commands::survey::{SheetError, Unanswered};
 use super::config::ConfigError;
 use super::credentials::CredentialError;
 use super::jwt::JwtError;
+use super::render;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// A value that must be prompted for, with no terminal to prompt on.
-    #[error("{what} is needed and stdin is not a terminal: pass {flag}")]
-    NeedsFlag {
-        what: &'static str,
-        flag: &'static str,
-    },
     #[error("{0}")]
     Usage(String),
     /// An `--answer` the survey cannot take, named as given: a usage error.
@@ -34,16 +29,24 @@ pub enum ClientError {
     Unanswered { source: Unanswered },
     #[error("the passwords do not match")]
     PasswordMismatch,
-    #[error("not logged in to {server} — run `canvass login`")]
+    // Every session error names the server and the command that fixes it for that server:
+    // after a login elsewhere changed the default, "run `canvass login`" alone went to the
+    // wrong one (issue 14, item 15).
+    #[error("not logged in to {server} — run `canvass login --server {server}`")]
     NotLoggedIn { server: String },
-    #[error("session expired at {at} — run `canvass login`")]
-    SessionExpired { at: String },
+    #[error("session for {server} expired at {at} — run `canvass login --server {server}`")]
+    SessionExpired { server: String, at: String },
     #[error("the token expired at {at}")]
     TokenExpired { at: String },
-    #[error("{server} refused the session: {message} — run `canvass login`")]
+    #[error("{server} refused the session: {message} — run `canvass login --server {server}`")]
     Rejected { server: String, message: String },
     #[error("cannot reach {url} — is `canvass serve` running? ({reason})")]
     Unreachable { url: String, reason: String },
+    /// Something answers there, but not as canvass: the health check's status says what.
+    #[error("{server} does not look like a canvass server (GET /api/health/ answered {answer})")]
+    NotCanvass { server: String, answer: String },
+    #[error("TLS handshake with {server} failed — is the server plain http://? ({reason})")]
+    TlsFailed { server: String, reason: String },
     #[error("{url} failed with {status}: {message}")]
     ServerFailing {
         url: String,
@@ -55,11 +58,33 @@ pub enum ClientError {
     Refused { status: u16, message: String },
     #[error("there is no draft {id} — `canvass survey drafts` lists them")]
     NoDraft { id: i64 },
+    #[error("there is no survey {id} on {server} — `canvass survey list` lists them")]
+    NoSurvey { id: i64, server: String },
+    /// What the local copy already knows the server would refuse is not queued offline.
+    #[error("cannot reach {server}, and the response was not queued: {reason}")]
+    NotQueued { server: String, reason: NotQueued },
+    #[error("there is no queued response {number} — `canvass outbox list` lists them")]
+    NoQueued { number: i64 },
+    /// `sync` delivered what it could; `first` is a refused entry's number, for the advice.
+    #[error(
+        "the server refused {} (kept in the queue) — fix and `canvass sync` again, or drop it \
+         with `canvass outbox drop {first}`",
+        render::plural(*.count, "queued response")
+    )]
+    SyncRefused { count: u64, first: i64 },
+    #[error("stdin was empty: pipe {what} into it")]
+    EmptyStdin { what: &'static str },
     #[error("{url} sent a reply canvass cannot read: {reason}")]
     BadReply { url: String, reason: String },
-    /// `server` is as typed but with any user info hidden.
-    #[error("{server} is not a server URL: {reason}")]
-    BadServer { server: String, reason: String },
+    /// `server` is as typed but with any user info hidden; `form` shows what is taken.
+    #[error("{server} is not a server URL: {reason} ({form})")]
+    BadServer {
+        server: String,
+        reason: String,
+        form: &'static str,
+    },
+    #[error("cannot set up the HTTP client: {reason}")]
+    HttpSetup { reason: String },
     /// A server URL with a user name or password in it; `server` shows them as `***`.
     #[error(
         "{origin} {server} holds a user name or password, which canvass never sends or keeps: \
@@ -89,22 +114,43 @@ pub enum ClientError {
     Output(std::io::Error),
     #[error("interrupted")]
     Interrupted,
+    /// A prompt that cannot be shown: `stream` (stdin or stderr) is not a terminal.
+    #[error("cannot ask for {what}: {stream} is not a terminal, so pass {flag}")]
+    NoTerminal {
+        what: &'static str,
+        flag: &'static str,
+        stream: super::prompt::Stream,
+    },
+    /// A file or stdin the user passed (`--file`, `--answers`) that cannot be used as it is:
+    /// a usage error, like the same mistake made with a flag (issue 14, item 10).
+    #[error("cannot {action} {path}: {source}")]
+    BadInput {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl ClientError {
     /// The codes `canvass --help` lists.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ClientError::NeedsFlag { .. }
-            | ClientError::ServerUserInfo { .. }
+            ClientError::ServerUserInfo { .. }
+            | ClientError::BadServer { .. }
+            | ClientError::EmptyStdin { .. }
             | ClientError::Usage(_)
             | ClientError::Answer { .. }
-            | ClientError::Unanswered { .. } => 2,
+            | ClientError::Unanswered { .. }
+            | ClientError::NoTerminal { .. }
+            | ClientError::BadInput { .. } => 2,
             ClientError::NotLoggedIn { .. }
             | ClientError::SessionExpired { .. }
             | ClientError::TokenExpired { .. }
             | ClientError::Rejected { .. } => 3,
-            ClientError::Unreachable { .. } | ClientError::ServerFailing { .. } => 4,
+            ClientError::Unreachable { .. }
+            | ClientError::ServerFailing { .. }
+            | ClientError::NotCanvass { .. }
+            | ClientError::TlsFailed { .. } => 4,
             ClientError::Interrupted => 130,
             _ => 1,
         }
@@ -127,4 +173,17 @@ impl fmt::Display for ServerSource {
             ServerSource::Config(path) => write!(f, "the server in {}", path.display()),
         }
     }
+}
+
+/// Why an offline response was not queued: the local copy of the survey already rules it
+/// out, so the server would refuse it at every `sync` (issue 14, item 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotQueued {
+    #[error("survey {id} is closed (as of the local copy): it takes no more responses")]
+    Closed { id: i64 },
+    #[error(
+        "survey {id} takes one response per user and one is already queued here \
+         (`canvass outbox list` shows it)"
+    )]
+    AlreadyQueued { id: i64 },
 }

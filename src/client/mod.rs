@@ -17,8 +17,9 @@ mod wire;
 pub use error::ClientError;
 
 use std::cell::OnceCell;
+use std::time::Duration;
 
-use crate::cli::{ClientCommand, GlobalArgs, TokenCommand};
+use crate::cli::{ClientCommand, GlobalArgs, OutboxCommand, TokenCommand};
 use api::ApiClient;
 use config::{Config, DEFAULT_SERVER, Dirs};
 use credentials::{CredentialStore, StorePreference};
@@ -33,6 +34,8 @@ pub struct Context {
     pub config: Config,
     pub credentials: CredentialStore,
     pub prompt: Prompter,
+    /// How long each request may take (`--timeout`).
+    pub timeout: Duration,
     cache: OnceCell<cache::Cache>,
 }
 
@@ -52,8 +55,13 @@ impl Context {
             _ => config.credential_store.unwrap_or_default(),
         };
         Ok(Context {
-            credentials: CredentialStore::new(preference, dirs.credentials_file()),
+            credentials: CredentialStore::new(
+                preference,
+                dirs.credentials_file(),
+                dirs.config.display().to_string(),
+            ),
             server,
+            timeout: global.timeout.unwrap_or(api::DEFAULT_TIMEOUT),
             dirs,
             config,
             prompt: Prompter::detect(),
@@ -73,7 +81,7 @@ impl Context {
 
     /// A client that sends no token.
     pub fn anonymous(&self) -> Result<ApiClient, ClientError> {
-        ApiClient::new(&self.server)
+        ApiClient::new(&self.server, self.timeout)
     }
 }
 
@@ -90,5 +98,7 @@ pub fn run(global: &GlobalArgs, command: ClientCommand) -> Result<(), ClientErro
         ClientCommand::Token(TokenCommand::Print) => commands::token::print(&cx),
         ClientCommand::Survey(command) => commands::survey::run(command, &cx),
         ClientCommand::Sync(args) => commands::sync::run(&args, &cx),
+        ClientCommand::Outbox(OutboxCommand::List(args)) => commands::outbox::list(&args, &cx),
+        ClientCommand::Outbox(OutboxCommand::Drop(args)) => commands::outbox::drop(&args, &cx),
     }
 }

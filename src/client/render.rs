@@ -146,19 +146,23 @@ pub fn server_time(text: &str) -> Option<i64> {
         .ok()
 }
 
-/// A server `created_at` in local time to the minute, for a table: `2026-11-29 12:45`.
+/// A server `created_at` in local time to the minute, for a table: `2026-11-29 12:45 CET`,
+/// with the zone as `show` gives it, since a time without one is ambiguous between machines.
 /// Anything unreadable is shown as sent.
 pub fn local_minute(created_at: &str) -> String {
-    server_time(created_at)
-        .and_then(|unix| jiff::Timestamp::from_second(unix).ok())
-        .map_or_else(
-            || created_at.to_owned(),
-            |t| {
-                t.to_zoned_datetime(jiff::tz::TimeZone::system())
-                    .strftime("%Y-%m-%d %H:%M")
-                    .to_string()
-            },
-        )
+    server_time(created_at).map_or_else(|| created_at.to_owned(), local_minute_of)
+}
+
+/// Unix seconds in local time to the minute, with the zone: `2026-11-29 12:45 CET`.
+pub fn local_minute_of(unix: i64) -> String {
+    jiff::Timestamp::from_second(unix).map_or_else(
+        |_| format!("{unix} (Unix time)"),
+        |t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        },
+    )
 }
 
 /// Unix seconds as local time: `2026-11-29 12:45:03 CET`.
@@ -240,6 +244,9 @@ mod tests {
         assert_eq!(server_time("1970-01-02 00:00:01"), Some(86_401));
         assert_eq!(server_time("yesterday"), None);
         assert_eq!(local_minute("yesterday"), "yesterday");
+        assert!(local_minute("1970-01-02 00:00:01").starts_with("1970-01-0"));
+        // The zone's name or offset follows the minute, however the system names it.
+        assert!(local_minute("1970-01-02 00:00:01").split(' ').count() >= 3);
     }
 
     #[test]

@@ -21,10 +21,6 @@ pub enum TokenSource {
 }
 
 impl TokenSource {
-    pub fn is_insecure(&self) -> bool {
-        matches!(self, TokenSource::Stored(location) if location.is_file())
-    }
-
     /// `{"kind": "env" | "keyring" | "file", "detail": …}` for `--json`.
     pub fn report(&self) -> SourceReport {
         match self {
@@ -60,6 +56,8 @@ pub struct SourceReport {
 }
 
 pub struct Session {
+    /// The server the session is for, for errors that must say which.
+    pub server: String,
     pub token: Jwt,
     pub claims: Decoded,
     pub source: TokenSource,
@@ -70,9 +68,10 @@ impl Session {
         self.claims.is_expired_at(render::now())
     }
 
-    /// `session expired at …`, the error every command that needs a session stops with.
+    /// `session for … expired at …`, the error every command that needs a session stops with.
     pub fn expired_error(&self) -> ClientError {
         ClientError::SessionExpired {
+            server: self.server.clone(),
             at: render::local_time(self.claims.exp),
         }
     }
@@ -90,6 +89,7 @@ pub fn current(cx: &Context) -> Result<Option<Session>, ClientError> {
     found
         .map(|(token, source)| {
             Ok(Session {
+                server: cx.server.clone(),
                 claims: token.decode()?,
                 token,
                 source,

@@ -101,7 +101,7 @@ impl NewSurvey {
         one_response_per_user: bool,
         questions: Vec<NewQuestion>,
     ) -> Result<Self, ValidationError> {
-        let name = required_text("name", name, MAX_NAME)?;
+        let name = NewSurvey::check_name(name)?;
         if questions.is_empty() {
             return Err(ValidationError::new(
                 "questions",
@@ -125,12 +125,30 @@ impl NewSurvey {
             questions,
         })
     }
+
+    /// The name as it would be kept (trimmed), or why it cannot be: the rule `new` applies,
+    /// on its own, so the wizard can check a name at its prompt (issue 14).
+    pub fn check_name(name: &str) -> Result<String, ValidationError> {
+        required_text("name", name, MAX_NAME)
+    }
 }
 
 impl NewQuestion {
+    /// This question, trimmed, as question `index` (0-based) of a survey: the rules `NewSurvey::new`
+    /// applies to each question, so the wizard can check one while it is being written.
+    /// Errors name the field as `new` does (`questions[i].choices[j]`).
+    pub fn check(self, index: usize) -> Result<Self, ValidationError> {
+        self.validated(index)
+    }
+
+    /// Question `index`'s text as it would be kept (trimmed), or why it cannot be.
+    pub fn check_text(index: usize, text: &str) -> Result<String, ValidationError> {
+        required_text(&format!("questions[{index}].question"), text, MAX_TEXT)
+    }
+
     fn validated(self, index: usize) -> Result<Self, ValidationError> {
         let field = format!("questions[{index}]");
-        let text = required_text(&format!("{field}.question"), &self.text, MAX_TEXT)?;
+        let text = NewQuestion::check_text(index, &self.text)?;
         let choices_field = format!("{field}.choices");
         if self.kind.has_choices() {
             if self.choices.is_empty() {
@@ -151,12 +169,22 @@ impl NewQuestion {
                 "text questions take no choices",
             ));
         }
-        let choices = self
-            .choices
-            .iter()
-            .enumerate()
-            .map(|(j, c)| required_text(&format!("{choices_field}[{j}]"), c, MAX_TEXT))
-            .collect::<Result<_, _>>()?;
+        let mut choices: Vec<String> = Vec::with_capacity(self.choices.len());
+        for (j, raw) in self.choices.iter().enumerate() {
+            let field = format!("{choices_field}[{j}]");
+            let choice = required_text(&field, raw, MAX_TEXT)?;
+            // Two equal choices split one opinion's count in two, and `--answer` could not
+            // say which was meant (issue 14). Compared as sent, as the schema's `uniqueItems`
+            // compares them: JSON Schema's idea of whitespace is not Rust's `trim`, and a
+            // request the schema calls valid must not be refused for a difference in it.
+            if let Some(first) = self.choices[..j].iter().position(|c| c == raw) {
+                return Err(ValidationError::new(
+                    field,
+                    format!("repeats choice {} ({choice:?})", first + 1),
+                ));
+            }
+            choices.push(choice);
+        }
         Ok(Self {
             text,
             kind: self.kind,
@@ -322,6 +350,10 @@ mod tests {
             (
                 NewSurvey::new("S", false, vec![question("T", QuestionKind::Text, &["a"])]),
                 "questions[0].choices",
+            ),
+            (
+                NewSurvey::new("S", false, vec![single(&["a", "b", "a"])]),
+                "questions[0].choices[2]",
             ),
         ];
         for (result, field) in cases {

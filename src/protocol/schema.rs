@@ -147,6 +147,8 @@ fn question_text(description: &str) -> Object {
 fn choices(description: &str) -> ArrayBuilder {
     ArrayBuilder::new()
         .items(question_text("A choice"))
+        // `NewQuestion` refuses a choice repeated, compared as `uniqueItems` compares.
+        .unique_items(true)
         .description(Some(description))
 }
 

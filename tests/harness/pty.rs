@@ -15,7 +15,9 @@ pub enum Key {
     Down,
     Space,
     Enter,
-    /// One typed character, without Enter: a yes/no question takes `y` or `n` at once.
+    /// Backs out of a list prompt.
+    Esc,
+    /// One typed character, without Enter (`\x03` is Ctrl-C).
     Char(char),
 }
 
@@ -61,6 +63,7 @@ impl Pty {
             Key::Down => "\x1b[B",
             Key::Space => " ",
             Key::Enter => "\r",
+            Key::Esc => "\x1b",
             Key::Char(c) => {
                 typed = c.to_string();
                 typed.as_str()

@@ -63,7 +63,11 @@ pub fn log_in(
     let claims = token.decode()?;
     let saved = cx.credentials.save(&cx.server, &token)?;
     session::warn_if_insecure(out, &saved);
-    if cx.config.server.as_deref() != Some(cx.server.as_str()) {
+    // Saying so matters once there is a default to change: later commands without --server
+    // go here now, and their errors would otherwise seem to come from nowhere (issue 14,
+    // item 15).
+    let default_changed = cx.config.server.as_deref() != Some(cx.server.as_str());
+    if default_changed {
         let mut config = cx.config.clone();
         config.server = Some(cx.server.clone());
         config.save(&cx.dirs.config_file())?;
@@ -86,5 +90,14 @@ pub fn log_in(
         "The session expires at {} ({}); the token is kept in {source}.",
         render::local_time(claims.exp),
         render::relative(claims.exp, render::now())
-    ))
+    ))?;
+    match (&cx.config.server, default_changed) {
+        (Some(previous), true) => out.line(&format!(
+            "The default server is now {} (it was {}).",
+            cx.server,
+            render::printable(previous)
+        )),
+        (None, true) => out.line(&format!("The default server is now {}.", cx.server)),
+        (_, false) => Ok(()),
+    }
 }

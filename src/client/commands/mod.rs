@@ -2,6 +2,7 @@
 
 pub mod login;
 pub mod logout;
+pub mod outbox;
 pub mod register;
 pub mod status;
 pub mod survey;

@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use crate::cli::OutputArgs;
 use crate::client::Context;
+use crate::client::credentials::StoreLocation;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output, Tone};
-use crate::client::session::{self, SourceReport};
+use crate::client::session::{self, SourceReport, TokenSource};
 
 #[derive(Serialize)]
 struct Status {
@@ -58,11 +59,11 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         }
     }
     if let Some(session) = &session
-        && session.source.is_insecure()
+        && let TokenSource::Stored(StoreLocation::File { path }) = &session.source
     {
         out.warn(&format!(
-            "the session token is in a plain file ({}), not an OS keyring",
-            session.source
+            "the session token is in the plain file {}, not an OS keyring",
+            path.display()
         ));
     }
     if out.json {
@@ -74,7 +75,18 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
             out.paint(Tone::Good, "reachable"),
             render::printable(version)
         ),
-        (None, Some(error)) => out.paint(Tone::Warning, error),
+        // The line already names the server: the error is told without it.
+        (None, Some(_)) => match &health {
+            Err(ClientError::Unreachable { reason, .. }) => out.paint(
+                Tone::Warning,
+                &format!("unreachable — is `canvass serve` running? ({reason})"),
+            ),
+            Err(error) => out.paint(
+                Tone::Warning,
+                &without_server(&error.to_string(), &cx.server),
+            ),
+            Ok(_) => String::new(),
+        },
         (None, None) => String::new(),
     };
     out.line(&format!("Server:   {} {server}", cx.server))?;
@@ -114,4 +126,12 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         out.line(&format!("Session:  {}", out.paint(Tone::Warning, error)))?;
     }
     Ok(())
+}
+
+/// `error` with a leading `server` (and what joins it to the rest) left out, for a line that
+/// has named the server already.
+fn without_server(error: &str, server: &str) -> String {
+    error
+        .strip_prefix(server)
+        .map_or_else(|| error.to_owned(), |rest| rest.trim_start().to_owned())
 }

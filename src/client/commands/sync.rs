@@ -1,6 +1,8 @@
 //! `canvass sync`: deliver the outbox, then refresh the local copy of every survey. Each
 //! queued response carries the id it was queued with, so the server counts a repeat once:
-//! a sync cut short, or two at once, never double counts.
+//! a sync cut short, or two at once, never double counts. A refused response stays queued
+//! and the command exits 1, naming how to drop it: exit 0 would let a script believe every
+//! response was counted (issue 14, item 2).
 
 use serde::Serialize;
 
@@ -35,6 +37,8 @@ struct Sent {
 
 #[derive(Serialize)]
 struct Refused {
+    /// Its number in `canvass outbox list`, for `canvass outbox drop`.
+    number: i64,
     client_id: String,
     survey_id: i64,
     status: u16,
@@ -61,9 +65,14 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
                     response_id: recorded.id,
                 });
             }
-            Err(ClientError::Refused { status, message }) => {
+            Err(refusal @ (ClientError::Refused { .. } | ClientError::NoSurvey { .. })) => {
+                let (status, message) = match refusal {
+                    ClientError::Refused { status, message } => (status, message),
+                    gone => (404, gone.to_string()),
+                };
                 cache.refused(&queued.client_id, &message)?;
                 report.refused.push(Refused {
+                    number: queued.number,
                     client_id: queued.client_id,
                     survey_id: queued.survey_id,
                     status,
@@ -78,8 +87,16 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
     cache.keep_all_surveys(&surveys, render::now())?;
     report.refreshed = surveys.len();
     report.pending = cache.pending()?;
+    let refused = report
+        .refused
+        .first()
+        .map(|first| ClientError::SyncRefused {
+            count: report.refused.len() as u64,
+            first: first.number,
+        });
     if out.json {
-        return out.json(&report);
+        out.json(&report)?;
+        return refused.map_or(Ok(()), Err);
     }
     if report.sent.is_empty() && report.refused.is_empty() {
         out.line("Nothing was queued.")?;
@@ -100,7 +117,8 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         ))?;
         for refused in &report.refused {
             out.line(&format!(
-                "  survey {}: {}",
+                "  {}. survey {}: {}",
+                refused.number,
                 refused.survey_id,
                 render::printable(&refused.message)
             ))?;
@@ -110,5 +128,6 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         "Refreshed {} from {}.",
         render::plural(report.refreshed as u64, "survey"),
         cx.server
-    ))
+    ))?;
+    refused.map_or(Ok(()), Err)
 }

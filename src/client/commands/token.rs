@@ -36,6 +36,10 @@ pub fn inspect(args: &InspectArgs, cx: &Context) -> Result<(), ClientError> {
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(ClientError::Stdin)?;
+            // "expected three base64url parts" would blame a token that never came.
+            if text.trim().is_empty() {
+                return Err(ClientError::EmptyStdin { what: "a token" });
+            }
             Jwt::new(text)
         }
         Some(token) => Jwt::new(token),

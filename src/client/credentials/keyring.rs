@@ -335,7 +335,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let (file_only, path) = file_store(&dir);
-        let keyring = CredentialStore::new(StorePreference::Keyring, path.clone());
+        let keyring = CredentialStore::new(StorePreference::Keyring, path.clone(), "test".into());
         let server = unique_server("keyring-pref");
         file_only.save(&server, &Jwt::new("old.to.ken")).unwrap();
 
@@ -357,8 +357,9 @@ mod tests {
             return;
         }
         let server = unique_server("keyutils-child");
+        let scoped = format!("{server} in test");
         Keyring::KeyUtils
-            .run(&server, |entry| entry.set_password("from.the.parent"))
+            .run(&scoped, |entry| entry.set_password("from.the.parent"))
             .unwrap();
         // The child starts without a session keyring, as a later `canvass` run from cron or
         // a container would.
@@ -369,7 +370,7 @@ mod tests {
             .env("CANVASS_TEST_KEYUTILS_SERVER", &server)
             .output()
             .unwrap();
-        Keyring::KeyUtils.run(&server, delete_every_copy).unwrap();
+        Keyring::KeyUtils.run(&scoped, delete_every_copy).unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success() && stdout.contains("1 passed"),
@@ -380,12 +381,46 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
+    fn two_configurations_in_one_login_session_do_not_share_a_keyring_login() {
+        if keyutils_refused() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.json");
+        let store = |home: &str| {
+            CredentialStore::new(
+                StorePreference::Keyring,
+                path.clone(),
+                format!("/home/{home}/.config/canvass"),
+            )
+        };
+        let (ann, bob) = (store("ann"), store("bob"));
+        let server = unique_server("two-homes");
+        ann.save(&server, &Jwt::new("ann.to.ken")).unwrap();
+        assert!(bob.load(&server).unwrap().is_none(), "bob sees ann's login");
+        assert_eq!(bob.delete(&server).unwrap(), None);
+        assert_eq!(ann.load(&server).unwrap().unwrap().0.as_str(), "ann.to.ken");
+        // The unscoped entry an older canvass wrote is not read either.
+        Keyring::KeyUtils
+            .run(&server, |entry| entry.set_password("old.to.ken"))
+            .unwrap();
+        assert!(bob.load(&server).unwrap().is_none());
+        Keyring::KeyUtils.run(&server, delete_every_copy).unwrap();
+        assert!(ann.delete(&server).unwrap().is_some());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
     #[ignore = "run by a_keyutils_token_outlives_the_process_that_saved_it"]
     fn keyutils_child_reads_the_token() {
         let Some(server) = std::env::var_os("CANVASS_TEST_KEYUTILS_SERVER") else {
             return;
         };
-        let store = CredentialStore::new(StorePreference::Keyring, PathBuf::from("/nonexistent"));
+        let store = CredentialStore::new(
+            StorePreference::Keyring,
+            PathBuf::from("/nonexistent"),
+            "test".into(),
+        );
         let (token, location) = store.load(server.to_str().unwrap()).unwrap().unwrap();
         assert_eq!(token.as_str(), "from.the.parent");
         assert!(!location.is_file());

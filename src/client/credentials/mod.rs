@@ -111,17 +111,24 @@ pub enum CredentialError {
 pub struct CredentialStore {
     preference: StorePreference,
     file: PathBuf,
+    /// What keyring entries are scoped by besides the server: the config directory. A
+    /// keyring is per login session, not per HOME, so two HOMEs (a test account, a second
+    /// profile) would otherwise share one login (issue 14, item 14). The file needs no scope:
+    /// it lives under the data dir.
+    scope: String,
     /// Keyrings whose probe passed in this process: a probe costs three calls, a save one.
     probed: Mutex<Vec<Keyring>>,
 }
 
 impl CredentialStore {
-    /// `file` is the fallback file's path (the caller passes `<data dir>/canvass/credentials.json`).
-    /// No I/O here.
-    pub fn new(preference: StorePreference, file: PathBuf) -> Self {
+    /// `file` is the fallback file's path (the caller passes `<data dir>/canvass/credentials.json`);
+    /// `scope` tells this configuration's keyring entries from another's (the caller passes
+    /// the config directory). No I/O here.
+    pub fn new(preference: StorePreference, file: PathBuf, scope: String) -> Self {
         CredentialStore {
             preference,
             file,
+            scope,
             probed: Mutex::new(Vec::new()),
         }
     }
@@ -135,7 +142,7 @@ impl CredentialStore {
         // simply reads as "not logged in".
         let mut trouble = None;
         for keyring in self.keyrings().0 {
-            match keyring.run(server, keyring_core::Entry::get_password) {
+            match keyring.run(&self.entry(server), keyring_core::Entry::get_password) {
                 Ok(token) => return Ok(Some((Jwt::new(token), keyring.location()))),
                 Err(KeyringFailure::Failed(keyring_core::Error::NoEntry)) => {}
                 Err(failure) => {
@@ -211,7 +218,7 @@ impl CredentialStore {
     pub fn delete(&self, server: &str) -> Result<Option<StoreLocation>, CredentialError> {
         let mut found = None;
         for keyring in self.keyrings().0 {
-            match keyring.run(server, os::delete_every_copy) {
+            match keyring.run(&self.entry(server), os::delete_every_copy) {
                 Ok(true) => {
                     found.get_or_insert(keyring.location());
                 }
@@ -244,7 +251,14 @@ impl CredentialStore {
             }
         }
         let token = token.as_str().to_owned();
-        keyring.run(server, move |entry| entry.set_password(&token))
+        keyring.run(&self.entry(server), move |entry| entry.set_password(&token))
+    }
+
+    /// The keyring entry's user for `server`: `http://host:5000 in /home/ann/.config/canvass`.
+    /// Entries canvass kept before they were scoped (the bare URL) are not read, since any
+    /// HOME could read them; a login writes the scoped one.
+    fn entry(&self, server: &str) -> String {
+        format!("{server} in {}", self.scope)
     }
 
     fn token_file(&self) -> TokenFile<'_> {
@@ -271,7 +285,7 @@ mod tests {
     pub(super) fn file_store(dir: &tempfile::TempDir) -> (CredentialStore, PathBuf) {
         let path = dir.path().join("canvass").join("credentials.json");
         (
-            CredentialStore::new(StorePreference::File, path.clone()),
+            CredentialStore::new(StorePreference::File, path.clone(), "test".to_owned()),
             path,
         )
     }

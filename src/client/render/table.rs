@@ -1,6 +1,7 @@
 //! Tables for people: a header, numbers right-aligned and text left, the whole kept within the
 //! width given. A cell too wide is cut short with `…` rather than let its row wrap and break
-//! the columns. Widths count characters, not bytes.
+//! the columns. Widths count terminal cells, not bytes. Columns marked droppable are left out,
+//! in the order given, before a text column is cut to less than it needs to be read.
 
 use std::iter;
 
@@ -25,9 +26,15 @@ const MIN_TEXT: usize = 6;
 /// cutting the longer ones cannot make the table fit.
 const SHORT: usize = 20;
 
+/// What a text column needs to be read: cut below this (or below its whole width, if less),
+/// a droppable column is worth more as room for it.
+const READABLE: usize = 24;
+
 pub struct Table {
     columns: Vec<(&'static str, Align)>,
     rows: Vec<Vec<String>>,
+    /// Headers of the columns worth less than a whole cell elsewhere, first to go first.
+    droppable: Vec<&'static str>,
 }
 
 impl Table {
@@ -35,7 +42,15 @@ impl Table {
         Table {
             columns: columns.to_vec(),
             rows: Vec::new(),
+            droppable: Vec::new(),
         }
+    }
+
+    /// Columns (by header) to leave out, in this order, while the table does not fit whole.
+    #[must_use]
+    pub fn droppable(mut self, headers: &[&'static str]) -> Table {
+        self.droppable = headers.to_vec();
+        self
     }
 
     /// Adds a row, one cell per column (extra cells are dropped, missing ones left empty).
@@ -48,6 +63,9 @@ impl Table {
     /// The lines to print, header first, none wider than `width` unless the numbers and the
     /// narrowest text columns alone are.
     pub fn render(&self, out: &Output, width: usize) -> Vec<String> {
+        if let Some(narrower) = self.without_droppable(width) {
+            return narrower.render(out, width);
+        }
         let widths = self.widths(width);
         let header = self.line(self.columns.iter().map(|&(name, _)| name), &widths);
         iter::once(out.paint(Tone::Strong, &header))
@@ -82,12 +100,46 @@ impl Table {
         line
     }
 
-    /// Each column's width. Numbers stay whole. When the text is too wide together, the
-    /// widest text columns give way first, cut down to the next widest and then together;
-    /// short ones (a date, an e-mail, a status) are cut only when that is not enough.
-    fn widths(&self, width: usize) -> Vec<usize> {
-        let natural: Vec<usize> = self
-            .columns
+    /// This table less as many droppable columns as it takes for no text column to be cut
+    /// below readable in `width` (or less all of them); `None` when it is readable already or
+    /// has none to drop.
+    fn without_droppable(&self, width: usize) -> Option<Table> {
+        if self.droppable.is_empty() || !self.is_cramped(width) {
+            return None;
+        }
+        let mut table = Table {
+            columns: self.columns.clone(),
+            rows: self.rows.clone(),
+            droppable: Vec::new(),
+        };
+        for header in &self.droppable {
+            if !table.is_cramped(width) {
+                break;
+            }
+            if let Some(i) = table.columns.iter().position(|(name, _)| name == header) {
+                table.columns.remove(i);
+                for row in &mut table.rows {
+                    row.remove(i);
+                }
+            }
+        }
+        Some(table)
+    }
+
+    /// Whether laid out in `width`, some text column is cut below `READABLE` (or below its
+    /// whole width, when that is less).
+    fn is_cramped(&self, width: usize) -> bool {
+        let natural = self.natural();
+        self.widths(width)
+            .iter()
+            .zip(&natural)
+            .zip(&self.columns)
+            .any(|((&got, &whole), &(_, align))| align == Align::Left && got < whole.min(READABLE))
+    }
+
+    /// Each column's widest cell or header.
+    fn natural(&self) -> Vec<usize> {
+        self.columns
             .iter()
             .enumerate()
             .map(|(i, (header, _))| {
@@ -98,7 +150,14 @@ impl Table {
                     .max()
                     .unwrap_or(0)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Each column's width. Numbers stay whole. When the text is too wide together, the
+    /// widest text columns give way first, cut down to the next widest and then together;
+    /// short ones (a date, an e-mail, a status) are cut only when that is not enough.
+    fn widths(&self, width: usize) -> Vec<usize> {
+        let natural = self.natural();
         let is_text = |i: usize| self.columns[i].1 == Align::Left;
         let gaps = GAP.len() * self.columns.len().saturating_sub(1);
         let widest = (0..natural.len())
@@ -247,6 +306,25 @@ mod tests {
             table(&[["123456", "A long survey name", "someone@example.com"]]).render(&PLAIN, 10);
         assert_eq!(lines[0], "    id  name    creator");
         assert_eq!(lines[1], "123456  A lon…  someon…");
+    }
+
+    #[test]
+    fn droppable_columns_go_in_order_before_any_cell_is_cut() {
+        let row = ["1", "Where shall we have lunch", "ann@example.com"];
+        let droppable = || table(&[row]).droppable(&["creator"]);
+        // Whole, it fits: nothing goes; nor when the name keeps enough to be read.
+        assert_eq!(
+            droppable().render(&PLAIN, 100)[1],
+            table(&[row]).render(&PLAIN, 100)[1]
+        );
+        assert_eq!(
+            droppable().render(&PLAIN, 45)[1],
+            " 1  Where shall we have lun…  ann@example.com"
+        );
+        let lines = droppable().render(&PLAIN, 30);
+        assert_eq!(lines, ["id  name", " 1  Where shall we have lunch"]);
+        // Still too narrow with it gone: the rest is cut as before.
+        assert_eq!(droppable().render(&PLAIN, 15)[1], " 1  Where shal…");
     }
 
     #[test]

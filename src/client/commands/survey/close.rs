@@ -1,5 +1,6 @@
-//! `canvass survey close ID`: the owner stops a survey taking responses (closing twice is
-//! fine: the server keeps the first closing time).
+//! `canvass survey close ID`: the owner stops a survey taking responses. Closing twice is
+//! fine (the server keeps the first closing time), and the second time says so rather
+//! than announce a closing that did not happen (issue 14).
 
 use crate::cli::SurveyIdArgs;
 use crate::client::Context;
@@ -9,10 +10,14 @@ use crate::client::session;
 
 pub fn run(args: &SurveyIdArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(false);
-    let survey = session::authenticated(cx, &out)?.close(args.id)?;
-    out.line(&format!(
-        "Closed survey {}: {}",
-        survey.id,
-        render::printable(&survey.name)
-    ))
+    let api = session::authenticated(cx, &out)?;
+    // Asked first because the close reply looks the same either way. Another owner's
+    // session closing it in between only makes this say "Closed" once too often.
+    let was_closed = api.survey(args.id)?.is_closed();
+    let survey = api.close(args.id)?;
+    let name = render::printable(&survey.name);
+    if was_closed {
+        return out.line(&format!("Survey {} was already closed: {name}", survey.id));
+    }
+    out.line(&format!("Closed survey {}: {name}", survey.id))
 }

@@ -3,6 +3,7 @@
 //! or kept, with `--draft`, on this machine. Also home to `JsonInput`, the `FILE | -` reader
 //! `survey respond --answers` shares.
 
+mod unknown_keys;
 pub(super) mod wizard;
 
 use std::io::{self, Read as _};
@@ -19,15 +20,12 @@ use crate::domain::NewSurvey;
 use crate::protocol::{CreateSurveyRequest, QuestionRequest, SurveyBody, check_objects};
 
 use super::drafts;
-use wizard::Decision;
+use wizard::{Decision, Progress};
 
 pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
     let out = Output::new(args.output.json);
     if args.file.is_none() && !cx.prompt.is_interactive() {
-        return Err(ClientError::NeedsFlag {
-            what: "the survey",
-            flag: "--file",
-        });
+        return Err(cx.prompt.needs("the survey", "--file"));
     }
     // Checked before the wizard: nobody should type a whole survey only to learn they are
     // logged out. The token itself is fetched (and refreshed if ageing) just before sending.
@@ -42,25 +40,63 @@ pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
         Some(path) if args.draft => (read_survey(path)?, Decision::Save),
         Some(path) => (read_survey(path)?, Decision::Create),
         None => {
-            let survey = wizard::ask(cx, &out, None)?;
             let ending = if args.draft {
                 &wizard::SAVE
             } else {
                 &wizard::CREATE
             };
-            (survey, wizard::decide(cx, ending)?)
+            let mut progress = Progress::default();
+            let asked = wizard::ask(cx, &out, None, &mut progress)
+                .and_then(|survey| Ok((survey, wizard::decide(cx, ending)?)));
+            match asked {
+                Ok(asked) => asked,
+                Err(error @ ClientError::Interrupted) => {
+                    if let Some(draft) = progress.draft() {
+                        keep_as_draft(cx, &out, &draft, "Interrupted")?;
+                    }
+                    return Err(error);
+                }
+                Err(error) => return Err(error),
+            }
         }
     };
     match decision {
         Decision::Create => {
-            let created = session::authenticated(cx, &out)?.create_survey(&request_for(&survey))?;
-            print_created(&out, &created)
+            let request = request_for(&survey);
+            let created =
+                session::authenticated(cx, &out).and_then(|api| api.create_survey(&request));
+            match created {
+                Ok(created) => print_created(&out, &created),
+                // What was typed at the wizard exists nowhere else: kept before the error
+                // is shown. A file passed with --file is the person's own copy.
+                Err(error) if args.file.is_none() => {
+                    keep_as_draft(cx, &out, &request, "Not created")?;
+                    Err(error)
+                }
+                Err(error) => Err(error),
+            }
         }
         Decision::Save => drafts::save(cx.cache()?, &out, None, &survey),
         Decision::Discard if out.json => Ok(()),
         Decision::Discard if args.draft => out.line("Nothing was saved."),
         Decision::Discard => out.line("Nothing was created."),
     }
+}
+
+/// Saves what the wizard was given as a new draft and says how to reopen it, on stderr:
+/// the command is failing, and with `--json` stdout stays empty.
+fn keep_as_draft(
+    cx: &Context,
+    out: &Output,
+    draft: &CreateSurveyRequest,
+    why: &str,
+) -> Result<(), ClientError> {
+    let id = drafts::store(cx.cache()?, None, draft)?;
+    out.warn(&format!(
+        "{why}; what you typed is kept as draft {id}: `canvass survey edit-draft {id}` \
+         reopens it"
+    ));
+    Ok(())
 }
 
 /// `Created survey <id>: <name>`, or the survey as the server returned it with `--json`.
@@ -81,7 +117,11 @@ pub(super) fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
     let input = JsonInput::read(path)?;
     // The server's order: an array where an object belongs is refused before serde, which
     // would otherwise read it field by field.
-    check_objects::<CreateSurveyRequest>(&input.parse()?).map_err(|e| input.invalid(e))?;
+    let value: serde_json::Value = input.parse()?;
+    check_objects::<CreateSurveyRequest>(&value).map_err(|e| input.invalid(e))?;
+    // The server ignores keys it does not know (the seed's clients send extra ones); a
+    // person's file with one has a typo in it.
+    unknown_keys::check(&value).map_err(|e| input.invalid(e))?;
     input
         .parse::<CreateSurveyRequest>()?
         .into_domain()
@@ -166,12 +206,13 @@ impl JsonInput {
         self.error("use", problem)
     }
 
+    /// A mistake in what the person passed: a usage error (exit 2), as with a flag.
     fn error(
         &self,
         action: &'static str,
         problem: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> ClientError {
-        ClientError::File {
+        ClientError::BadInput {
             action,
             path: self.name.clone(),
             source: io::Error::new(io::ErrorKind::InvalidData, problem),

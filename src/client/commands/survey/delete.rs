@@ -16,7 +16,7 @@ pub fn run(args: &DeleteArgs, cx: &Context) -> Result<(), ClientError> {
     // whatever the server or the session would have said.
     if !args.yes && !cx.prompt.is_interactive() {
         let (what, flag) = CONFIRMATION;
-        return Err(ClientError::NeedsFlag { what, flag });
+        return Err(cx.prompt.needs(what, flag));
     }
     let api = session::authenticated(cx, &out)?;
     if !args.yes {

@@ -19,12 +19,15 @@ pub fn run(args: &EditDraftArgs, cx: &Context) -> Result<(), ClientError> {
         return drafts::save(cache, &out, Some(draft.id), &survey);
     }
     if !cx.prompt.is_interactive() {
-        return Err(ClientError::NeedsFlag {
-            what: "the survey",
-            flag: "--file",
-        });
+        return Err(cx.prompt.needs("the survey", "--file"));
     }
-    let survey = wizard::ask(cx, &out, Some(&draft.survey))?;
+    // Interrupted, the draft stays as it was: the changes are what is dropped.
+    let survey = wizard::ask(
+        cx,
+        &out,
+        Some(&draft.survey),
+        &mut wizard::Progress::default(),
+    )?;
     match wizard::decide(cx, &wizard::EDIT)? {
         Decision::Save => drafts::save(cache, &out, Some(draft.id), &survey),
         Decision::Create => {

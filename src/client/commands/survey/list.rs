@@ -49,8 +49,11 @@ pub fn run(args: &ListArgs, cx: &Context) -> Result<(), ClientError> {
     let count = render::plural(page.total, "survey");
     if page.items.is_empty() {
         return out.line(&format!(
-            "Page {number} is empty: there are {} ({count})",
-            render::plural(pages, "page")
+            "Page {number} is empty: there {} ({count})",
+            match pages {
+                1 => "is 1 page".to_owned(),
+                n => format!("are {n} pages"),
+            }
         ));
     }
     print_table(&out, &page.items)?;
@@ -74,6 +77,8 @@ pub(crate) fn every_page(api: &ApiClient, mine: bool) -> Result<Vec<SurveyBody>,
 }
 
 fn print_table(out: &Output, surveys: &[SurveyBody]) -> Result<(), ClientError> {
+    // On a narrow terminal the name matters more than who made it and when: those columns
+    // go, the creator first, before the name is cut (issue 14).
     let mut table = Table::new(&[
         ("id", Align::Right),
         ("name", Align::Left),
@@ -82,7 +87,8 @@ fn print_table(out: &Output, surveys: &[SurveyBody]) -> Result<(), ClientError> 
         ("status", Align::Left),
         ("created", Align::Left),
         ("creator", Align::Left),
-    ]);
+    ])
+    .droppable(&["creator", "created"]);
     for survey in surveys {
         table.row([
             survey.id.to_string(),

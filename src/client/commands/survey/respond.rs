@@ -1,5 +1,6 @@
-//! `canvass survey respond ID`: answers by the positions `survey show` prints (`--answer`), by
-//! id (`--answers FILE`), or prompted at a terminal; all checked against the survey first.
+//! `canvass survey respond ID`: answers by the positions `survey show` prints (`--answer`, or
+//! `--answers FILE`; ids with `--by-id`), or prompted at a terminal; all checked against the
+//! survey first, and a one-per-user survey already answered is refused before any question.
 
 mod sheet;
 mod sheet_error;
@@ -8,8 +9,11 @@ pub(crate) use sheet_error::{SheetError, Unanswered};
 
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::cli::{AnswerFlag, RespondArgs};
 use crate::client::Context;
+use crate::client::api::ApiClient;
 use crate::client::cache;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output};
@@ -23,15 +27,21 @@ use sheet::{AnswerEntries, Sheet};
 
 const WANTED: (&str, &str) = ("the answers", "--answer Q=C or --answers FILE");
 
+/// `--json`: what a script needs to find the response again. `id` is absent while the
+/// response waits in the outbox (`queued`).
+#[derive(Serialize)]
+struct Responded {
+    id: Option<i64>,
+    survey_id: i64,
+    queued: bool,
+}
+
 pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
-    let out = Output::new(false);
+    let out = Output::new(args.output.json);
     let id = args.survey.id;
     let prompted = args.answer.is_empty() && args.answers.is_none();
     if prompted && !cx.prompt.is_interactive() {
-        return Err(ClientError::NeedsFlag {
-            what: WANTED.0,
-            flag: WANTED.1,
-        });
+        return Err(cx.prompt.needs(WANTED.0, WANTED.1));
     }
     // The token goes along whenever there is a session: a one-per-user survey needs it, and
     // the owner's export shows who answered.
@@ -42,9 +52,12 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
             server: cx.server.clone(),
         });
     }
+    if survey.one_response_per_user {
+        refuse_if_answered(&api, &survey)?;
+    }
     let mut sheet = Sheet::new(&survey);
     let answers = if let Some(path) = &args.answers {
-        from_file(sheet, path)?
+        from_file(sheet, path, args.by_id)?
     } else if !args.answer.is_empty() {
         from_flags(sheet, &args.answer)?
     } else {
@@ -60,15 +73,22 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
         let answers = sheet
             .finish()
             .map_err(|source| ClientError::Unanswered { source })?;
-        for line in sheet::summary(&survey, &answers) {
-            out.line(&line)?;
+        // With --json stdout is for the result; the answers were just given at the prompts.
+        if !out.json {
+            for line in sheet::summary(&survey, &answers) {
+                out.line(&line)?;
+            }
         }
         if !args.yes
             && !cx
                 .prompt
                 .confirm("Submit these answers?", true, ("the confirmation", "--yes"))?
         {
-            return out.line("Nothing was sent.");
+            return if out.json {
+                Ok(())
+            } else {
+                out.line("Nothing was sent.")
+            };
         }
         answers
     };
@@ -78,21 +98,50 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
         answers: answers.iter().map(AnswerBody::from).collect(),
         client_id: Some(cache::new_client_id()),
     };
-    match api.respond(id, &request) {
-        Ok(recorded) => out.line(&format!(
-            "Response {} recorded for \"{}\".",
-            recorded.id,
-            render::printable(&survey.name)
-        )),
-        Err(ClientError::Unreachable { url, reason }) => {
-            cx.cache()?.queue(id, &request, render::now())?;
-            out.warn(&format!("cannot reach {url} ({reason})"));
-            out.line(&format!(
-                "Response to \"{}\" queued on this machine; `canvass sync` sends it.",
-                render::printable(&survey.name)
-            ))
+    let (recorded, queued) = match api.respond(id, &request) {
+        Ok(recorded) => (Some(recorded.id), false),
+        Err(ClientError::Unreachable { .. }) => {
+            offline::queue(cx, &survey, &request)?;
+            (None, true)
         }
-        Err(other) => Err(other),
+        Err(other) => return Err(other),
+    };
+    if out.json {
+        return out.json(&Responded {
+            id: recorded,
+            survey_id: id,
+            queued,
+        });
+    }
+    let name = render::printable(&survey.name);
+    match recorded {
+        Some(response) => out.line(&format!("Response {response} recorded for \"{name}\".")),
+        // Why the server cannot be reached was said once already, by the warning that the
+        // survey came from the local copy, or by none if it answered a moment ago: this
+        // line says what became of the response, not the reason a second time (issue 14).
+        None => out.line(&format!(
+            "{} cannot be reached: the response to \"{name}\" is queued on this machine; \
+             `canvass sync` sends it.",
+            cx.server
+        )),
+    }
+}
+
+/// A one-per-user survey this user has already answered is refused here, before any
+/// question is asked, where the server can tell (issue 14, item 8). A server that cannot
+/// (an older one, 405) or cannot be reached lets the answers be given as before; the
+/// server still refuses the second response when it arrives.
+fn refuse_if_answered(api: &ApiClient, survey: &Survey) -> Result<(), ClientError> {
+    match api.my_response(survey.id.0) {
+        Ok(Some(mine)) => Err(ClientError::Refused {
+            status: 409,
+            message: format!(
+                "you have already responded to survey {} (response {}, at {} UTC): it takes \
+                 one response per user",
+                survey.id, mine.id, mine.created_at
+            ),
+        }),
+        Ok(None) | Err(_) => Ok(()),
     }
 }
 
@@ -111,14 +160,26 @@ fn from_flags(mut sheet: Sheet<'_>, flags: &[AnswerFlag]) -> Result<Vec<Answer>,
         .map_err(|source| ClientError::Unanswered { source })
 }
 
-/// `--answers FILE|-`: `{"<question id>": <choice id> | [choice ids] | "text"}`.
-fn from_file(mut sheet: Sheet<'_>, path: &Path) -> Result<Vec<Answer>, ClientError> {
+/// `--answers FILE|-`: `{"<question>": <choice> | [choices] | "text"}`, by the positions
+/// `survey show` prints, or by the server's ids with `--by-id`. Messages use the numbering
+/// the file used.
+fn from_file(sheet: Sheet<'_>, path: &Path, by_id: bool) -> Result<Vec<Answer>, ClientError> {
     let input = JsonInput::read(path)?;
     let AnswerEntries(entries) = input.parse()?;
+    let mut sheet = if by_id { sheet.keyed_by_id() } else { sheet };
     for (key, value) in entries {
-        let question = sheet.question_by_id(&key).map_err(|e| input.invalid(e))?;
-        let answer = sheet::by_id(question, &value).map_err(|e| input.invalid(e))?;
-        sheet.add(answer).map_err(|e| input.invalid(e))?;
+        let answer = if by_id {
+            sheet
+                .question_by_id(&key)
+                .and_then(|question| sheet::by_id(question, &value))
+        } else {
+            sheet
+                .question_by_number(&key)
+                .and_then(|question| sheet::by_position(question, &value))
+        };
+        sheet
+            .add(answer.map_err(|e| input.invalid(e))?)
+            .map_err(|e| input.invalid(e))?;
     }
     sheet.finish().map_err(|e| input.invalid(e))
 }

@@ -1,11 +1,16 @@
 //! The survey wizard: a person builds a survey question by question at a terminal (or reworks
 //! a draft, its values offered as they stand), sees all of it, and says what becomes of it.
+//! Each value is checked at its own prompt by the rules the server applies (`domain`), so
+//! nothing typed is refused at the end; what was typed is kept in a `Progress` meanwhile, for
+//! the caller to save as a draft if the wizard is interrupted (issue 14, item 1).
 
 use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{Output, Tone, printable};
-use crate::domain::{NewQuestion, NewSurvey, QuestionKind};
+use crate::domain::{MAX_CHOICES, MAX_QUESTIONS, NewQuestion, NewSurvey, QuestionKind};
 use crate::protocol::{CreateSurveyRequest, QuestionRequest};
+
+use super::request_for;
 
 /// What every prompt here names when there is no terminal.
 const WANTED: (&str, &str) = ("the survey", "--file");
@@ -16,9 +21,6 @@ const KINDS: [QuestionKind; 3] = [
     QuestionKind::Multiple,
     QuestionKind::Text,
 ];
-
-/// A choice question with one choice is no question; the server allows it, the wizard nudges.
-const MIN_CHOICES: usize = 2;
 
 /// What becomes of the survey once it is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,15 +65,51 @@ pub const EDIT: Ending = Ending {
     ],
 };
 
+/// What has been typed so far: the name once given, the finished questions, and the one
+/// being written.
+#[derive(Debug, Default)]
+pub struct Progress {
+    name: Option<String>,
+    one_response_per_user: bool,
+    questions: Vec<NewQuestion>,
+    current: Option<NewQuestion>,
+}
+
+impl Progress {
+    /// What was typed, as a draft to reopen with `edit-draft`; `None` before the name was
+    /// given, when there is nothing worth keeping. A question cut short is kept as far as it
+    /// got: the wizard repairs a draft that breaks a rule when it is reopened.
+    pub fn draft(&self) -> Option<CreateSurveyRequest> {
+        let name = self.name.clone()?;
+        let survey = NewSurvey {
+            name,
+            one_response_per_user: self.one_response_per_user,
+            questions: self
+                .questions
+                .iter()
+                .chain(self.current.iter())
+                .cloned()
+                .collect(),
+        };
+        Some(request_for(&survey))
+    }
+}
+
 /// The survey the person built, checked and shown back to them; `start` (a draft) offers its
-/// values as defaults. Its `one_response_per_user`, which the wizard does not ask, is kept.
+/// values as defaults. `progress` follows along, for the caller to keep if this fails.
 pub fn ask(
     cx: &Context,
     out: &Output,
     start: Option<&CreateSurveyRequest>,
+    progress: &mut Progress,
 ) -> Result<NewSurvey, ClientError> {
-    let name = ask_text(cx, "Survey name", start.map_or("", |s| s.name.as_str()))?;
-    let mut questions = Vec::new();
+    let name = ask_name(cx, start.map_or("", |s| s.name.as_str()))?;
+    progress.name = Some(name.clone());
+    progress.one_response_per_user = cx.prompt.confirm(
+        "One response per user? (answering then needs a login)",
+        start.is_some_and(|s| s.one_response_per_user),
+        WANTED,
+    )?;
     for (i, existing) in start.map_or(&[][..], |s| &s.questions).iter().enumerate() {
         let existing = as_drafted(existing);
         let prompt = format!(
@@ -82,24 +120,48 @@ pub fn ask(
         );
         let labels = ["Keep it", "Edit it", "Remove it"].map(String::from);
         match cx.prompt.select(&prompt, &labels, WANTED)? {
-            0 => questions.push(existing),
-            1 => questions.push(ask_question(cx, out, questions.len() + 1, Some(&existing))?),
+            0 => progress.questions.push(existing),
+            1 => {
+                let number = progress.questions.len() + 1;
+                if let Some(question) = ask_question(cx, out, progress, Some(&existing))? {
+                    progress.questions.push(question);
+                } else {
+                    out.warn(&format!("question {number} is kept as it was"));
+                    progress.questions.push(existing);
+                }
+            }
             _ => {}
         }
+        progress.current = None;
     }
     // A new survey usually has several questions; a draft being touched up usually has all.
     let more_by_default = start.is_none();
-    while questions.is_empty()
-        || cx
-            .prompt
-            .confirm("Add another question?", more_by_default, WANTED)?
+    while progress.questions.len() < MAX_QUESTIONS
+        && (progress.questions.is_empty()
+            || cx
+                .prompt
+                .confirm("Add another question?", more_by_default, WANTED)?)
     {
-        questions.push(ask_question(cx, out, questions.len() + 1, None)?);
+        let number = progress.questions.len() + 1;
+        if let Some(question) = ask_question(cx, out, progress, None)? {
+            progress.questions.push(question);
+        } else if progress.questions.is_empty() {
+            out.warn(&format!(
+                "question {number} is dropped; a survey needs at least one, so here it is again"
+            ));
+        } else {
+            out.warn(&format!("question {number} is dropped"));
+        }
+        progress.current = None;
     }
-    // The prompts refuse empty values; what is left (a name too long, say) is named here.
-    let one_response_per_user = start.is_some_and(|s| s.one_response_per_user);
-    let survey = NewSurvey::new(&name, one_response_per_user, questions)
-        .map_err(|e| ClientError::Usage(format!("the survey cannot be created: {e}")))?;
+    // Every value passed its prompt, so this only trims and confirms; a draft's questions
+    // kept as they were may still break a rule, and are named here.
+    let survey = NewSurvey::new(
+        &name,
+        progress.one_response_per_user,
+        progress.questions.clone(),
+    )
+    .map_err(|e| ClientError::Usage(format!("the survey cannot be created: {e}")))?;
     // The summary is for the person; with --json stdout is kept for the result.
     if !out.json {
         show(out, &survey)?;
@@ -116,6 +178,22 @@ pub fn decide(cx: &Context, ending: &Ending) -> Result<Decision, ClientError> {
         .collect();
     let picked = cx.prompt.select(ending.prompt, &labels, WANTED)?;
     Ok(ending.options[picked].0)
+}
+
+/// The survey's name, asked until the domain takes it; a refusal says why at the prompt.
+fn ask_name(cx: &Context, initial: &str) -> Result<String, ClientError> {
+    let check = |text: &str| {
+        if text.trim().is_empty() {
+            return Err("A survey needs a name, and spaces alone are not one".to_owned());
+        }
+        NewSurvey::check_name(text)
+            .map(drop)
+            .map_err(|e| format!("The name {}", e.problem))
+    };
+    let name = cx
+        .prompt
+        .checked_text("Survey name", initial, check, WANTED)?;
+    Ok(name.trim().to_owned())
 }
 
 /// A drafted question as the wizard offers it. Not checked: a draft that no longer passes
@@ -138,78 +216,120 @@ fn as_drafted(question: &QuestionRequest) -> NewQuestion {
     }
 }
 
-/// A new question, or `existing` reworked with its values offered as they stand.
+/// A new question, or `existing` reworked with its values offered as they stand; `None` when
+/// the person backs out of it (Esc at its kind, or an empty text). Each value is checked as
+/// question number `progress.questions.len() + 1`, and kept in `progress.current` as typed.
 fn ask_question(
     cx: &Context,
     out: &Output,
-    number: usize,
+    progress: &mut Progress,
     existing: Option<&NewQuestion>,
-) -> Result<NewQuestion, ClientError> {
+) -> Result<Option<NewQuestion>, ClientError> {
+    let index = progress.questions.len();
+    let number = index + 1;
     let labels: Vec<String> = KINDS.iter().map(|&k| kind_label(k).to_owned()).collect();
     let current = existing.and_then(|q| KINDS.iter().position(|&k| k == q.kind));
-    let kind = KINDS[cx.prompt.select_from(
-        &format!("Question {number}: kind"),
+    let Some(kind) = cx.prompt.select_or_back(
+        &format!("Question {number}: kind (Esc backs out)"),
         &labels,
         current.unwrap_or(0),
         WANTED,
-    )?];
-    let text = ask_text(
-        cx,
-        &format!("Question {number}: text"),
+    )?
+    else {
+        return Ok(None);
+    };
+    let kind = KINDS[kind];
+    let check = |text: &str| {
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        NewQuestion::check_text(index, text)
+            .map(drop)
+            .map_err(|e| format!("The question {}", e.problem))
+    };
+    let text = cx.prompt.checked_text(
+        &format!("Question {number}: text (an empty line backs out)"),
         existing.map_or("", |q| q.text.as_str()),
+        check,
+        WANTED,
     )?;
-    let mut choices = Vec::new();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let question = progress.current.insert(NewQuestion {
+        text: text.trim().to_owned(),
+        kind,
+        required: existing.is_none_or(|q| q.required),
+        choices: Vec::new(),
+    });
     if kind.has_choices() {
         for choice in existing.map_or(&[][..], |q| &q.choices) {
-            let prompt = format!("  Choice {} (clear it to remove it)", choices.len() + 1);
-            let choice = cx.prompt.edit_text(&prompt, choice, true, WANTED)?;
-            if !choice.trim().is_empty() {
-                choices.push(choice.trim().to_owned());
+            let prompt = format!(
+                "  Choice {} (clear it to remove it)",
+                question.choices.len() + 1
+            );
+            if let Some(choice) = ask_choice(cx, index, question, &prompt, choice, true)? {
+                question.choices.push(choice);
             }
         }
-        loop {
-            let prompt = format!("  Choice {} (an empty line ends)", choices.len() + 1);
-            let choice = cx.prompt.text(&prompt, true, WANTED)?;
-            let choice = choice.trim();
-            if !choice.is_empty() {
-                choices.push(choice.to_owned());
-            } else if choices.len() >= MIN_CHOICES {
-                break;
-            } else {
-                out.warn(&format!(
-                    "a {} question needs at least {MIN_CHOICES} choices",
-                    kind_label(kind)
-                ));
+        while question.choices.len() < MAX_CHOICES {
+            let prompt = format!(
+                "  Choice {} (an empty line ends)",
+                question.choices.len() + 1
+            );
+            match ask_choice(cx, index, question, &prompt, "", false)? {
+                Some(choice) => question.choices.push(choice),
+                None => break,
             }
+        }
+        if question.choices.len() == MAX_CHOICES {
+            out.warn(&format!(
+                "question {number} has {MAX_CHOICES} choices, the most a question may have"
+            ));
         }
     }
-    let required = existing.is_none_or(|q| q.required);
-    let required = cx.prompt.confirm("Required?", required, WANTED)?;
-    Ok(NewQuestion {
-        text,
-        kind,
-        required,
-        choices,
-    })
+    question.required = cx.prompt.confirm("Required?", question.required, WANTED)?;
+    let question = question.clone().check(index).map_err(|e| {
+        ClientError::Usage(format!("question {number} cannot be used: {}", e.problem))
+    })?;
+    Ok(Some(question))
 }
 
-/// A line that is not blank, asked again until it is; `initial` is there to edit.
-fn ask_text(cx: &Context, prompt: &str, initial: &str) -> Result<String, ClientError> {
-    loop {
-        let text = if initial.is_empty() {
-            cx.prompt.text(prompt, false, WANTED)?
-        } else {
-            cx.prompt.edit_text(prompt, initial, false, WANTED)?
-        };
-        if !text.trim().is_empty() {
-            return Ok(text.trim().to_owned());
+/// One more choice for `question` (number `index + 1`), checked with those before it; `None`
+/// for an empty line, which ends the list once the question has enough choices, and removes
+/// a drafted choice (`removing`) at any time.
+fn ask_choice(
+    cx: &Context,
+    index: usize,
+    question: &NewQuestion,
+    prompt: &str,
+    initial: &str,
+    removing: bool,
+) -> Result<Option<String>, ClientError> {
+    let with = |choice: &str| {
+        let mut candidate = question.clone();
+        if !choice.trim().is_empty() {
+            candidate.choices.push(choice.to_owned());
         }
-    }
+        candidate.check(index)
+    };
+    let check = |choice: &str| match with(choice) {
+        Ok(_) => Ok(()),
+        Err(_) if removing && choice.trim().is_empty() => Ok(()),
+        Err(e) if choice.trim().is_empty() => Err(format!("The question {}", e.problem)),
+        Err(e) => Err(format!("This choice {}", e.problem)),
+    };
+    let choice = cx.prompt.checked_text(prompt, initial, check, WANTED)?;
+    let choice = choice.trim();
+    Ok((!choice.is_empty()).then(|| choice.to_owned()))
 }
 
 fn show(out: &Output, survey: &NewSurvey) -> Result<(), ClientError> {
     out.line("")?;
     out.line(&out.paint(Tone::Strong, &survey.name))?;
+    if survey.one_response_per_user {
+        out.line(&out.paint(Tone::Faint, "  one response per user"))?;
+    }
     for (i, question) in survey.questions.iter().enumerate() {
         let required = if question.required {
             "required"

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use super::sheet_error::{IdList, SheetError, Unanswered};
+use super::sheet_error::{IdList, Named, SheetError, Unanswered};
 use crate::cli::AnswerFlag;
 use crate::client::render::printable;
 use crate::domain::{Answer, AnswerError, ChoiceId, Question, QuestionId, Survey};
@@ -19,6 +19,8 @@ pub struct Sheet<'a> {
     /// Questions given no choice or blank text: nothing is sent for them, but a second
     /// answer to one is still an answer given twice.
     blank: Vec<QuestionId>,
+    /// The answers came keyed by id (`--answers --by-id`): messages name ids too.
+    by_id: bool,
 }
 
 impl<'a> Sheet<'a> {
@@ -27,7 +29,39 @@ impl<'a> Sheet<'a> {
             survey,
             answers: Vec::new(),
             blank: Vec::new(),
+            by_id: false,
         }
+    }
+
+    /// This sheet, for answers keyed by id: its messages name the ids.
+    pub fn keyed_by_id(self) -> Sheet<'a> {
+        Sheet {
+            by_id: true,
+            ..self
+        }
+    }
+
+    /// The question the `--answers` key `key` numbers (1 for the first), with its number.
+    pub fn question_by_number(&self, key: &str) -> Result<(usize, &'a Question), SheetError> {
+        let survey = self.survey.id;
+        let count = self.survey.questions.len();
+        let number = key
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| SheetError::NotAQuestionNumber {
+                key: key.to_owned(),
+                survey,
+                count,
+            })?;
+        number
+            .checked_sub(1)
+            .and_then(|q| self.survey.questions.get(q))
+            .map(|question| (number, question))
+            .ok_or(SheetError::NoQuestion {
+                number,
+                survey,
+                count,
+            })
     }
 
     /// `--answer Q=VALUE`: VALUE is choice positions for a question with choices, else text
@@ -193,8 +227,10 @@ impl<'a> Sheet<'a> {
             }
             AnswerError::TextForChoices { kind, .. } => SheetError::TextForChoices { number, kind },
             AnswerError::ChoicesForText { .. } => SheetError::ChoicesForText {
-                number,
-                question: id,
+                question: Named {
+                    number,
+                    id: self.by_id.then_some(id),
+                },
             },
             source => SheetError::Answer { number, source },
         }
@@ -205,8 +241,10 @@ impl<'a> Sheet<'a> {
 /// text.
 pub fn by_id((number, question): (usize, &Question), value: &Value) -> Result<Answer, SheetError> {
     let not_an_answer = || SheetError::NotAnAnswer {
-        number,
-        question: question.id,
+        question: Named {
+            number,
+            id: Some(question.id),
+        },
         value: value.clone(),
     };
     let ids = match value {
@@ -223,6 +261,57 @@ pub fn by_id((number, question): (usize, &Question), value: &Value) -> Result<An
     let choices = ids
         .into_iter()
         .map(|id| id.as_i64().map(ChoiceId).ok_or_else(not_an_answer))
+        .collect::<Result<_, _>>()?;
+    Ok(Answer::Choices {
+        question: question.id,
+        choices,
+    })
+}
+
+/// An `--answers` value for question `number`, by the positions `survey show` prints: a
+/// choice number, a list of them, or text.
+pub fn by_position(
+    (number, question): (usize, &Question),
+    value: &Value,
+) -> Result<Answer, SheetError> {
+    let not_an_answer = || SheetError::NotAnAnswer {
+        question: Named { number, id: None },
+        value: value.clone(),
+    };
+    let positions = match value {
+        Value::String(text) => {
+            return Ok(Answer::Text {
+                question: question.id,
+                text: text.clone(),
+            });
+        }
+        _ if !question.kind.has_choices() => {
+            return Err(SheetError::ChoicesForText {
+                question: Named { number, id: None },
+            });
+        }
+        Value::Array(items) => items.iter().collect(),
+        Value::Number(_) => vec![value],
+        _ => return Err(not_an_answer()),
+    };
+    let count = question.choices.len();
+    let choices = positions
+        .into_iter()
+        .map(|position| {
+            let position = position
+                .as_u64()
+                .and_then(|p| usize::try_from(p).ok())
+                .ok_or_else(not_an_answer)?;
+            position
+                .checked_sub(1)
+                .and_then(|c| question.choices.get(c))
+                .map(|c| c.id)
+                .ok_or(SheetError::NoChoice {
+                    number,
+                    choice: position,
+                    count,
+                })
+        })
         .collect::<Result<_, _>>()?;
     Ok(Answer::Choices {
         question: question.id,
@@ -262,7 +351,7 @@ impl<'de> Deserialize<'de> for AnswerEntries {
             type Value = AnswerEntries;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(r#"an object {"<question id>": <choice id> | [choice ids] | "text"}"#)
+                f.write_str(r#"an object {"<question>": <choice> | [choices] | "text"}"#)
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnswerEntries, A::Error> {
@@ -369,7 +458,7 @@ mod tests {
     #[test]
     fn answers_by_id_are_checked_by_the_domains_rules() {
         let survey = sample();
-        let mut sheet = Sheet::new(&survey);
+        let mut sheet = Sheet::new(&survey).keyed_by_id();
         let by_id = |sheet: &mut Sheet<'_>, key: &str, value: Value| -> Result<(), String> {
             let question = sheet.question_by_id(key).map_err(|e| e.to_string())?;
             let answer = by_id(question, &value).map_err(|e| e.to_string())?;
@@ -413,6 +502,58 @@ mod tests {
         by_id(&mut sheet, "2", serde_json::json!([4])).unwrap();
         by_id(&mut sheet, "1", serde_json::json!(1)).unwrap();
         assert_eq!(sheet.finish().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn answers_by_position_are_named_by_position() {
+        let survey = sample();
+        let mut sheet = Sheet::new(&survey);
+        let add = |sheet: &mut Sheet<'_>, key: &str, value: Value| -> Result<(), String> {
+            let question = sheet.question_by_number(key).map_err(|e| e.to_string())?;
+            let answer = by_position(question, &value).map_err(|e| e.to_string())?;
+            sheet.add(answer).map_err(|e| e.to_string())
+        };
+        let cases = [
+            (
+                "4",
+                serde_json::json!("Thai"),
+                "there is no question 4: survey 1 has questions 1 to 3",
+            ),
+            (
+                "q1",
+                serde_json::json!(1),
+                "\"q1\" is not a question number: survey 1 has questions 1 to 3 (keys are \
+                 question ids only with --by-id)",
+            ),
+            (
+                "3",
+                serde_json::json!([1]),
+                "question 3 is a text question: give its answer as a string",
+            ),
+            (
+                "1",
+                serde_json::json!(3),
+                "question 1 has no choice 3: its choices are 1 to 2",
+            ),
+            (
+                "1",
+                serde_json::json!(-1),
+                "question 1: expected a choice number, a list of choice numbers or text, not -1",
+            ),
+        ];
+        for (key, value, problem) in cases {
+            assert_eq!(add(&mut sheet, key, value), Err(problem.to_owned()));
+        }
+        add(&mut sheet, "1", serde_json::json!(2)).unwrap();
+        add(&mut sheet, "2", serde_json::json!([2, 1])).unwrap();
+        let answers = sheet.finish().unwrap();
+        assert_eq!(
+            answers[1],
+            Answer::Choices {
+                question: QuestionId(2),
+                choices: vec![ChoiceId(4), ChoiceId(3)]
+            }
+        );
     }
 
     #[test]

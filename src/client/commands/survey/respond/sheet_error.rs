@@ -17,6 +17,16 @@ pub enum SheetError {
         survey: SurveyId,
         count: usize,
     },
+    /// An `--answers` key that is not a position.
+    #[error(
+        "{key:?} is not a question number: survey {survey} has questions 1 to {count} (keys \
+         are question ids only with --by-id)"
+    )]
+    NotAQuestionNumber {
+        key: String,
+        survey: SurveyId,
+        count: usize,
+    },
     #[error("{key:?} is not a question id: survey {survey}'s are {ids}")]
     NotAQuestionId {
         key: String,
@@ -55,20 +65,15 @@ pub enum SheetError {
         choice: ChoiceId,
         known: IdList<ChoiceId>,
     },
-    /// An `--answers` value that is neither a choice id, a list of them, nor text.
-    #[error(
-        "question {number} (id {question}): expected a choice id, a list of choice ids or text, not {value}"
-    )]
-    NotAnAnswer {
-        number: usize,
-        question: QuestionId,
-        value: Value,
-    },
+    /// An `--answers` value that is neither a choice (an id with --by-id, else a number), a
+    /// list of them, nor text.
+    #[error("{question}: expected {}, not {value}", .question.choice_forms())]
+    NotAnAnswer { question: Named, value: Value },
     #[error("question {number} is {}: give a choice, not text", described(*.kind))]
     TextForChoices { number: usize, kind: QuestionKind },
-    /// Only `--answers` can give a text question choice ids, hence "as a string".
-    #[error("question {number} (id {question}) is a text question: give its answer as a string")]
-    ChoicesForText { number: usize, question: QuestionId },
+    /// Only `--answers` can give a text question choices, hence "as a string".
+    #[error("{question} is a text question: give its answer as a string")]
+    ChoicesForText { question: Named },
     #[error("question {number} is {}: give one choice, not {given}", described(*.kind))]
     OneChoice {
         number: usize,
@@ -83,6 +88,36 @@ pub enum SheetError {
     /// Any other rule (a text too long, or holding a NUL), as the domain words it.
     #[error("question {number}: {source}")]
     Answer { number: usize, source: AnswerError },
+}
+
+/// A question as a message names it: by the position `survey show` prints, and by its id
+/// too where the answers came keyed by id (`--answers --by-id`), so the message uses the
+/// numbering the person used.
+#[derive(Debug)]
+pub struct Named {
+    pub number: usize,
+    pub id: Option<QuestionId>,
+}
+
+impl Named {
+    /// What an `--answers` value may be, in the file's numbering.
+    fn choice_forms(&self) -> &'static str {
+        if self.id.is_some() {
+            "a choice id, a list of choice ids or text"
+        } else {
+            "a choice number, a list of choice numbers or text"
+        }
+    }
+}
+
+impl fmt::Display for Named {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "question {}", self.number)?;
+        match self.id {
+            Some(id) => write!(f, " (id {id})"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A required question left without an answer.

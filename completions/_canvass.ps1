@@ -52,7 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--login-failures', '--login-failures', [CompletionResultType]::ParameterName, 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address; see --trusted-proxy for loopback); 0 turns throttling off')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted request body, in bytes; larger bodies get 413')
             [CompletionResult]::new('--cache-size', '--cache-size', [CompletionResultType]::ParameterName, 'Most bytes of finished JSON the reply cache keeps (surveys and the survey list); past it the least recently used answers are dropped')
-            [CompletionResult]::new('--listing-limit', '--listing-limit', [CompletionResultType]::ParameterName, 'Surveys in the seed''s unpaged `GET /api/surveys/`: the newest this many, oldest first (`?page=` pages through all of them)')
+            [CompletionResult]::new('--listing-limit', '--listing-limit', [CompletionResultType]::ParameterName, 'Surveys in the seed''s unpaged `GET /api/surveys/`: the newest this many, and no more than 8 MiB of JSON, oldest first (`?page=` pages through all of them)')
             [CompletionResult]::new('--surveys-per-hour', '--surveys-per-hour', [CompletionResultType]::ParameterName, 'Surveys one account may create per hour (counted per server process); past it, 429 with Retry-After. 0 turns the limit off')
             [CompletionResult]::new('--max-connections-per-address', '--max-connections-per-address', [CompletionResultType]::ParameterName, 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt')
             [CompletionResult]::new('--registrations-per-hour', '--registrations-per-hour', [CompletionResultType]::ParameterName, 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off')
@@ -188,6 +188,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('reopen', 'reopen', [CompletionResultType]::ParameterValue, 'Reopen your closed survey, if its closing time has not passed and its cap is not reached')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
+            [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -227,6 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;survey;respond' {
             [CompletionResult]::new('--answer', '--answer', [CompletionResultType]::ParameterName, 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"')
             [CompletionResult]::new('--answers', '--answers', [CompletionResultType]::ParameterName, 'Read the answers from this JSON file, or - for stdin, numbered as `show` prints them: {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free text"}. With --by-id, keys and choices are the server''s ids instead')
+            [CompletionResult]::new('--invitation', '--invitation', [CompletionResultType]::ParameterName, 'The single-use invitation code an invitation-only survey needs [prompted at a terminal when the survey needs one]')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
             [CompletionResult]::new('--by-id', '--by-id', [CompletionResultType]::ParameterName, 'Read --answers keys as question ids and its choices as choice ids (as `show --json` and the API give them), not as positions')
@@ -257,6 +262,39 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         'canvass;survey;close' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;reopen' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;survey;edit' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Change what this JSON file (or - for stdin) gives, with the keys of `survey create --file`, instead of the wizard; `null` clears opens_at, closes_at or max_responses')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;survey;invite' {
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many codes to make (1 to 10000)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;survey;invitations' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -308,6 +346,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('reopen', 'reopen', [CompletionResultType]::ParameterValue, 'Reopen your closed survey, if its closing time has not passed and its cap is not reached')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
+            [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -335,6 +377,18 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;survey;help;close' {
+            break
+        }
+        'canvass;survey;help;reopen' {
+            break
+        }
+        'canvass;survey;help;edit' {
+            break
+        }
+        'canvass;survey;help;invite' {
+            break
+        }
+        'canvass;survey;help;invitations' {
             break
         }
         'canvass;survey;help;delete' {
@@ -472,6 +526,10 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('results', 'results', [CompletionResultType]::ParameterValue, 'Counts and percentages per choice, as bars, and the text answers')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Close your survey: no more responses are taken')
+            [CompletionResult]::new('reopen', 'reopen', [CompletionResultType]::ParameterValue, 'Reopen your closed survey, if its closing time has not passed and its cap is not reached')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
+            [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
+            [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -498,6 +556,18 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;survey;close' {
+            break
+        }
+        'canvass;help;survey;reopen' {
+            break
+        }
+        'canvass;help;survey;edit' {
+            break
+        }
+        'canvass;help;survey;invite' {
+            break
+        }
+        'canvass;help;survey;invitations' {
             break
         }
         'canvass;help;survey;delete' {

@@ -130,17 +130,29 @@ _canvass() {
             canvass__subcmd__help__subcmd__survey,drafts)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__drafts"
                 ;;
+            canvass__subcmd__help__subcmd__survey,edit)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__edit"
+                ;;
             canvass__subcmd__help__subcmd__survey,edit-draft)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__edit__subcmd__draft"
                 ;;
             canvass__subcmd__help__subcmd__survey,export)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__export"
                 ;;
+            canvass__subcmd__help__subcmd__survey,invitations)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__invitations"
+                ;;
+            canvass__subcmd__help__subcmd__survey,invite)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__invite"
+                ;;
             canvass__subcmd__help__subcmd__survey,list)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__list"
                 ;;
             canvass__subcmd__help__subcmd__survey,publish)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__publish"
+                ;;
+            canvass__subcmd__help__subcmd__survey,reopen)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__reopen"
                 ;;
             canvass__subcmd__help__subcmd__survey,respond)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__respond"
@@ -190,6 +202,9 @@ _canvass() {
             canvass__subcmd__survey,drafts)
                 cmd="canvass__subcmd__survey__subcmd__drafts"
                 ;;
+            canvass__subcmd__survey,edit)
+                cmd="canvass__subcmd__survey__subcmd__edit"
+                ;;
             canvass__subcmd__survey,edit-draft)
                 cmd="canvass__subcmd__survey__subcmd__edit__subcmd__draft"
                 ;;
@@ -199,11 +214,20 @@ _canvass() {
             canvass__subcmd__survey,help)
                 cmd="canvass__subcmd__survey__subcmd__help"
                 ;;
+            canvass__subcmd__survey,invitations)
+                cmd="canvass__subcmd__survey__subcmd__invitations"
+                ;;
+            canvass__subcmd__survey,invite)
+                cmd="canvass__subcmd__survey__subcmd__invite"
+                ;;
             canvass__subcmd__survey,list)
                 cmd="canvass__subcmd__survey__subcmd__list"
                 ;;
             canvass__subcmd__survey,publish)
                 cmd="canvass__subcmd__survey__subcmd__publish"
+                ;;
+            canvass__subcmd__survey,reopen)
+                cmd="canvass__subcmd__survey__subcmd__reopen"
                 ;;
             canvass__subcmd__survey,respond)
                 cmd="canvass__subcmd__survey__subcmd__respond"
@@ -229,6 +253,9 @@ _canvass() {
             canvass__subcmd__survey__subcmd__help,drafts)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__drafts"
                 ;;
+            canvass__subcmd__survey__subcmd__help,edit)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__edit"
+                ;;
             canvass__subcmd__survey__subcmd__help,edit-draft)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__edit__subcmd__draft"
                 ;;
@@ -238,11 +265,20 @@ _canvass() {
             canvass__subcmd__survey__subcmd__help,help)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__help"
                 ;;
+            canvass__subcmd__survey__subcmd__help,invitations)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__invitations"
+                ;;
+            canvass__subcmd__survey__subcmd__help,invite)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__invite"
+                ;;
             canvass__subcmd__survey__subcmd__help,list)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__list"
                 ;;
             canvass__subcmd__survey__subcmd__help,publish)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__publish"
+                ;;
+            canvass__subcmd__survey__subcmd__help,reopen)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__reopen"
                 ;;
             canvass__subcmd__survey__subcmd__help,respond)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__respond"
@@ -598,7 +634,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey)
-            opts="list show create respond results export close delete drafts edit-draft publish delete-draft"
+            opts="list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +717,20 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__help__subcmd__survey__subcmd__edit__subcmd__draft)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -709,6 +759,34 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__invitations)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__help__subcmd__survey__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -724,6 +802,20 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__reopen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1146,7 +1238,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey)
-            opts="-h --server --timeout --help list show create respond results export close delete drafts edit-draft publish delete-draft help"
+            opts="-h --server --timeout --help list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1281,6 +1373,32 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__edit)
+            opts="-h --file --json --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__edit__subcmd__draft)
             opts="-h --file --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1342,7 +1460,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__help)
-            opts="list show create respond results export close delete drafts edit-draft publish delete-draft help"
+            opts="list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1425,6 +1543,20 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__help__subcmd__edit__subcmd__draft)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1467,6 +1599,34 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__invitations)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1482,6 +1642,20 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__reopen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1537,6 +1711,54 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__invitations)
+            opts="-h --json --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__invite)
+            opts="-h --count --json --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__list)
             opts="-h --mine --page --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1585,8 +1807,30 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__reopen)
+            opts="-h --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__respond)
-            opts="-h --answer --answers --by-id --yes --json --server --timeout --help"
+            opts="-h --answer --answers --by-id --invitation --yes --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1597,6 +1841,10 @@ _canvass() {
                     return 0
                     ;;
                 --answers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --invitation)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,7 +48,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --login-failures 'Failed logins allowed per e-mail within 15 minutes before 429 (ten times as many per client address; see --trusted-proxy for loopback); 0 turns throttling off'
             cand --max-body 'Largest accepted request body, in bytes; larger bodies get 413'
             cand --cache-size 'Most bytes of finished JSON the reply cache keeps (surveys and the survey list); past it the least recently used answers are dropped'
-            cand --listing-limit 'Surveys in the seed''s unpaged `GET /api/surveys/`: the newest this many, oldest first (`?page=` pages through all of them)'
+            cand --listing-limit 'Surveys in the seed''s unpaged `GET /api/surveys/`: the newest this many, and no more than 8 MiB of JSON, oldest first (`?page=` pages through all of them)'
             cand --surveys-per-hour 'Surveys one account may create per hour (counted per server process); past it, 429 with Retry-After. 0 turns the limit off'
             cand --max-connections-per-address 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt'
             cand --registrations-per-hour 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off'
@@ -166,6 +166,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand results 'Counts and percentages per choice, as bars, and the text answers'
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
+            cand reopen 'Reopen your closed survey, if its closing time has not passed and its cap is not reached'
+            cand edit 'Change your survey: the wizard reopened on its current values, or --file'
+            cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
+            cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -201,6 +205,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;respond'= {
             cand --answer 'An answer by the positions `show` prints: question=choice, question=choice,choice for a multiple-choice question, or question=text for a text question. Repeatable: --answer 1=2 --answer 2=1,3 --answer 3="free text"'
             cand --answers 'Read the answers from this JSON file, or - for stdin, numbered as `show` prints them: {"<question>": <choice> | [choices] | "text"}, e.g. {"1": 2, "2": [1, 3], "3": "free text"}. With --by-id, keys and choices are the server''s ids instead'
+            cand --invitation 'The single-use invitation code an invitation-only survey needs [prompted at a terminal when the survey needs one]'
             cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
             cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
             cand --by-id 'Read --answers keys as question ids and its choices as choice ids (as `show --json` and the API give them), not as positions'
@@ -228,6 +233,35 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;close'= {
             cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
             cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;reopen'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;survey;edit'= {
+            cand --file 'Change what this JSON file (or - for stdin) gives, with the keys of `survey create --file`, instead of the wizard; `null` clears opens_at, closes_at or max_responses'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;survey;invite'= {
+            cand --count 'How many codes to make (1 to 10000)'
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;survey;invitations'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --json 'Print JSON for scripts instead of text for people'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -273,6 +307,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand results 'Counts and percentages per choice, as bars, and the text answers'
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
+            cand reopen 'Reopen your closed survey, if its closing time has not passed and its cap is not reached'
+            cand edit 'Change your survey: the wizard reopened on its current values, or --file'
+            cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
+            cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -293,6 +331,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;help;export'= {
         }
         &'canvass;survey;help;close'= {
+        }
+        &'canvass;survey;help;reopen'= {
+        }
+        &'canvass;survey;help;edit'= {
+        }
+        &'canvass;survey;help;invite'= {
+        }
+        &'canvass;survey;help;invitations'= {
         }
         &'canvass;survey;help;delete'= {
         }
@@ -402,6 +448,10 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand results 'Counts and percentages per choice, as bars, and the text answers'
             cand export 'Download every response to your survey, as CSV (one row per response, one column per question) or JSON'
             cand close 'Close your survey: no more responses are taken'
+            cand reopen 'Reopen your closed survey, if its closing time has not passed and its cap is not reached'
+            cand edit 'Change your survey: the wizard reopened on its current values, or --file'
+            cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
+            cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -421,6 +471,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;help;survey;export'= {
         }
         &'canvass;help;survey;close'= {
+        }
+        &'canvass;help;survey;reopen'= {
+        }
+        &'canvass;help;survey;edit'= {
+        }
+        &'canvass;help;survey;invite'= {
+        }
+        &'canvass;help;survey;invitations'= {
         }
         &'canvass;help;survey;delete'= {
         }

@@ -252,7 +252,10 @@ pub enum SurveyCommand {
     ///
     /// The file is JSON in the seed's shape, {"name", "questions": [{"question", "choices":
     /// […]}]}, or the richer one, where a question has "text", "kind" (single, multiple or
-    /// text), "choices" and "required". It is checked before anything is sent.
+    /// text), "choices" and "required". Either may set "one_response_per_user", "opens_at"
+    /// and "closes_at" (RFC 3339 in UTC, like 2026-12-24T09:00:00Z), "max_responses",
+    /// "anonymous", "invitation_only" and "public_results". It is checked before anything is
+    /// sent.
     Create(CreateArgs),
     /// Answer a survey: prompts at a terminal, or --answer / --answers for scripts.
     Respond(RespondArgs),
@@ -263,6 +266,23 @@ pub enum SurveyCommand {
     Export(ExportArgs),
     /// Close your survey: no more responses are taken.
     Close(SurveyIdArgs),
+    /// Reopen your closed survey, if its closing time has not passed and its cap is not
+    /// reached.
+    Reopen(SurveyIdArgs),
+    /// Change your survey: the wizard reopened on its current values, or --file.
+    ///
+    /// The name, the closing time, the cap and whether results are public may change at any
+    /// time; the questions, the opening time, one response per user, anonymity and
+    /// invitations only until the first response. The file takes the keys `survey create
+    /// --file` does; only what it gives is changed.
+    Edit(EditArgs),
+    /// Make single-use invitation codes for your invitation-only survey, with their links.
+    ///
+    /// Each code is shown this once (the server keeps only its hash): keep the output.
+    Invite(InviteArgs),
+    /// List your survey's invitations: each code's first characters, when it was made, and
+    /// whether it was used.
+    Invitations(SurveyArgs),
     /// Delete your survey and all its responses.
     Delete(DeleteArgs),
     /// List the drafts kept on this machine.
@@ -333,6 +353,39 @@ pub struct EditDraftArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    /// Change what this JSON file (or - for stdin) gives, with the keys of `survey create
+    /// --file`, instead of the wizard; `null` clears opens_at, closes_at or max_responses.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    /// How many codes to make (1 to 10000).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_count)]
+    pub count: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--count`: the server makes 1 to 10,000 codes at once; asking for more is a usage error
+/// here rather than a refusal after the request.
+fn parse_count(text: &str) -> Result<u64, String> {
+    let most = u64::try_from(crate::domain::Invitation::MAX_AT_ONCE).unwrap_or(u64::MAX);
+    match text.trim().parse::<u64>() {
+        Ok(count) if (1..=most).contains(&count) => Ok(count),
+        _ => Err(format!("expected a number of codes from 1 to {most}")),
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct DraftArgs {
     /// The draft's id, as `canvass survey drafts` shows it.
     pub draft: i64,
@@ -369,6 +422,10 @@ pub struct RespondArgs {
     /// and the API give them), not as positions.
     #[arg(long, requires = "answers")]
     pub by_id: bool,
+    /// The single-use invitation code an invitation-only survey needs [prompted at a
+    /// terminal when the survey needs one]
+    #[arg(long, value_name = "CODE")]
+    pub invitation: Option<String>,
     /// Submit without the confirmation question.
     #[arg(long)]
     pub yes: bool,
@@ -548,8 +605,8 @@ pub struct ServeArgs {
     /// past it the least recently used answers are dropped.
     #[arg(long, env = "CANVASS_CACHE_SIZE", default_value_t = 64 * 1024 * 1024)]
     pub cache_size: usize,
-    /// Surveys in the seed's unpaged `GET /api/surveys/`: the newest this many, oldest first
-    /// (`?page=` pages through all of them).
+    /// Surveys in the seed's unpaged `GET /api/surveys/`: the newest this many, and no more
+    /// than 8 MiB of JSON, oldest first (`?page=` pages through all of them).
     #[arg(long, env = "CANVASS_LISTING_LIMIT", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub listing_limit: u64,
     /// Surveys one account may create per hour (counted per server process); past it, 429
@@ -746,6 +803,29 @@ mod tests {
         assert!(error.to_string().contains("pages start at 1"), "{error}");
         let error = Cli::try_parse_from(["canvass", "--timeout", "0s", "status"]).unwrap_err();
         assert!(error.to_string().contains("longer than 0s"), "{error}");
+    }
+
+    #[test]
+    fn invite_makes_one_to_ten_thousand_codes() {
+        let count = |n: &str| {
+            Cli::try_parse_from(["canvass", "survey", "invite", "7", "--count", n]).map(|cli| {
+                match cli.command {
+                    Command::Client(ClientCommand::Survey(SurveyCommand::Invite(args))) => {
+                        args.count
+                    }
+                    other => panic!("{other:?}"),
+                }
+            })
+        };
+        assert_eq!(count("1").unwrap(), 1);
+        assert_eq!(count("10000").unwrap(), 10_000);
+        for bad in ["0", "10001", "x"] {
+            let error = count(bad).unwrap_err();
+            assert!(
+                error.to_string().contains("from 1 to 10000"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     fn answer(text: &str) -> Result<AnswerFlag, AnswerFlagError> {

@@ -79,6 +79,7 @@ fn copied(from: impl Into<OsString>, to: impl Into<OsString>) -> BTreeMap<String
         [
             "answers",
             "choices",
+            "invitations",
             "login_failures",
             "questions",
             "responses",

@@ -220,7 +220,7 @@ fn a_refused_response_can_be_listed_and_dropped_and_sync_then_succeeds() {
         .args(["outbox", "list"])
         .run()
         .success()
-        .stdout_contains("refused: the survey is closed");
+        .stdout_contains(&format!("refused: survey {id} is closed"));
 
     // A script must say --yes: nothing is dropped on a guess.
     bob.cli()

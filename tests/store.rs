@@ -56,20 +56,31 @@ conformance!(
     a_token_generation_moves_on_and_an_unknown_user_is_not_found,
     login_failures_are_counted_per_key_within_their_window,
     every_write_moves_the_generation_on,
+    a_cap_admits_exactly_its_responses_however_many_race,
+    an_invitation_admits_exactly_one_response_however_many_race,
+    an_anonymous_survey_never_stores_who_responded,
+    the_window_decides_what_is_taken,
+    edits_change_what_is_answered_only_before_the_first_response,
+    reopening_undoes_the_owners_closing_but_not_a_full_survey,
+    ids_are_never_handed_out_twice,
 );
 
-/// Any `Store`, shareable across the threads of a concurrency check.
-type Shared<S> = Arc<S>;
+#[path = "store_lifecycle.rs"]
+mod lifecycle;
+use lifecycle::*;
 
-fn email(raw: &str) -> Email {
+/// Any `Store`, shareable across the threads of a concurrency check.
+pub(crate) type Shared<S> = Arc<S>;
+
+pub(crate) fn email(raw: &str) -> Email {
     Email::parse(raw).unwrap()
 }
 
-fn user(store: &dyn Store, raw: &str) -> UserId {
+pub(crate) fn user(store: &dyn Store, raw: &str) -> UserId {
     store.create_user(&email(raw), "hash").unwrap().id
 }
 
-fn lunch(one_response_per_user: bool) -> NewSurvey {
+pub(crate) fn lunch(one_response_per_user: bool) -> NewSurvey {
     NewSurvey::new(
         "Lunch",
         one_response_per_user,
@@ -98,7 +109,7 @@ fn lunch(one_response_per_user: bool) -> NewSurvey {
 }
 
 /// Choice `choice` of the first question.
-fn pick(survey: &Survey, choice: usize) -> Vec<Answer> {
+pub(crate) fn pick(survey: &Survey, choice: usize) -> Vec<Answer> {
     let q = &survey.questions[0];
     vec![Answer::Choices {
         question: q.id,
@@ -168,14 +179,14 @@ fn a_users_own_latest_response_is_found<S: Store>(store: &Shared<S>) {
     let survey = store.create_survey(ann, &lunch(false)).unwrap();
     assert_eq!(store.find_response_by(survey.id, ann).unwrap(), None);
     store
-        .record_response(survey.id, Some(ann), &pick(&survey, 0), None)
+        .record_response(survey.id, Some(ann), &pick(&survey, 0), None, None)
         .unwrap();
     let latest = store
-        .record_response(survey.id, Some(ann), &pick(&survey, 1), None)
+        .record_response(survey.id, Some(ann), &pick(&survey, 1), None, None)
         .unwrap()
         .id();
     store
-        .record_response(survey.id, None, &pick(&survey, 1), None)
+        .record_response(survey.id, None, &pick(&survey, 1), None, None)
         .unwrap();
     let (found, created_at) = store.find_response_by(survey.id, ann).unwrap().unwrap();
     assert_eq!(found, latest);
@@ -199,13 +210,13 @@ fn responses_count_and_one_per_user_holds<S: Store>(store: &Shared<S>) {
     );
     let answer = pick(&created, 1);
     store
-        .record_response(created.id, Some(ann), &answer, None)
+        .record_response(created.id, Some(ann), &answer, None, None)
         .unwrap();
     store
-        .record_response(created.id, None, &answer, None)
+        .record_response(created.id, None, &answer, None, None)
         .unwrap();
     assert!(matches!(
-        store.record_response(created.id, Some(ann), &answer, None),
+        store.record_response(created.id, Some(ann), &answer, None, None),
         Err(StoreError::AlreadyResponded)
     ));
     let after = store.get_survey(created.id).unwrap();
@@ -220,8 +231,8 @@ fn responses_count_and_one_per_user_holds<S: Store>(store: &Shared<S>) {
         SurveyStatus::Closed
     );
     assert!(matches!(
-        store.record_response(created.id, None, &answer, None),
-        Err(StoreError::Closed)
+        store.record_response(created.id, None, &answer, None, None),
+        Err(StoreError::NotTaking(_))
     ));
     store.delete_survey(created.id).unwrap();
     assert!(matches!(
@@ -229,7 +240,7 @@ fn responses_count_and_one_per_user_holds<S: Store>(store: &Shared<S>) {
         Err(StoreError::NotFound(Entity::Survey))
     ));
     assert!(matches!(
-        store.record_response(created.id, None, &answer, None),
+        store.record_response(created.id, None, &answer, None, None),
         Err(StoreError::NotFound(Entity::Survey))
     ));
     assert!(matches!(
@@ -249,7 +260,7 @@ fn a_client_id_records_a_response_once_and_names_it_for_one_survey_only<S: Store
     let once = store.create_survey(ann, &lunch(true)).unwrap();
     let other = store.create_survey(ann, &lunch(true)).unwrap();
     let send = |survey: &Survey, client_id| {
-        store.record_response(survey.id, Some(ann), &pick(survey, 0), client_id)
+        store.record_response(survey.id, Some(ann), &pick(survey, 0), client_id, None)
     };
     let Ok(Recorded::New(first)) = send(&once, Some("a")) else {
         panic!("the first send is not new");
@@ -266,13 +277,16 @@ fn a_client_id_records_a_response_once_and_names_it_for_one_survey_only<S: Store
     ));
     store.close_survey(once.id).unwrap();
     assert_eq!(send(&once, Some("a")).unwrap(), Recorded::Repeat(first));
-    assert!(matches!(send(&once, Some("c")), Err(StoreError::Closed)));
+    assert!(matches!(
+        send(&once, Some("c")),
+        Err(StoreError::NotTaking(_))
+    ));
     let after = store.get_survey(once.id).unwrap();
     assert_eq!(after.responses, 1);
     assert_eq!(after.questions[0].choices[0].selected, 1);
     assert_eq!(store.get_survey(other.id).unwrap().responses, 0);
     // Responses without a client id never collide on it.
-    let unnamed = || store.record_response(other.id, None, &pick(&other, 0), None);
+    let unnamed = || store.record_response(other.id, None, &pick(&other, 0), None, None);
     assert!(matches!(unnamed(), Ok(Recorded::New(_))));
     assert!(matches!(unnamed(), Ok(Recorded::New(_))));
 }
@@ -341,7 +355,7 @@ fn two_hundred_concurrent_responses_are_counted_exactly<S: Store + 'static>(stor
                 for n in 0..each {
                     let answer = pick(&survey, (t + n) % 2);
                     store
-                        .record_response(survey.id, None, &answer, None)
+                        .record_response(survey.id, None, &answer, None, None)
                         .unwrap();
                 }
             })
@@ -373,7 +387,13 @@ fn fifty_concurrent_sends_of_one_client_id_record_one_response<S: Store + 'stati
             thread::spawn(move || {
                 start.wait();
                 store
-                    .record_response(survey.id, Some(ann), &pick(&survey, 0), Some("resend"))
+                    .record_response(
+                        survey.id,
+                        Some(ann),
+                        &pick(&survey, 0),
+                        Some("resend"),
+                        None,
+                    )
                     .unwrap()
             })
         })
@@ -407,13 +427,13 @@ fn results_and_exports_give_back_what_was_answered_in_order<S: Store>(store: &Sh
         answers
     };
     store
-        .record_response(survey.id, Some(ann), &answers("first"), None)
+        .record_response(survey.id, Some(ann), &answers("first"), None, None)
         .unwrap();
     store
-        .record_response(survey.id, None, &answers(""), None)
+        .record_response(survey.id, None, &answers(""), None, None)
         .unwrap();
     store
-        .record_response(survey.id, None, &answers("third"), None)
+        .record_response(survey.id, None, &answers("third"), None, None)
         .unwrap();
     let results = store.get_results(survey.id).unwrap();
     assert_eq!(results.survey.responses, 3);
@@ -529,7 +549,7 @@ fn every_write_moves_the_generation_on<S: Store>(store: &Shared<S>) {
     let survey = store.create_survey(ann, &lunch(false)).unwrap();
     moved("create_survey");
     store
-        .record_response(survey.id, None, &pick(&survey, 0), None)
+        .record_response(survey.id, None, &pick(&survey, 0), None, None)
         .unwrap();
     moved("record_response");
     store.close_survey(survey.id).unwrap();

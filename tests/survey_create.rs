@@ -344,6 +344,8 @@ fn the_wizard_builds_a_survey_with_every_kind_of_question() {
     pty.send_key(Key::Enter);
     pty.expect("Add another question?");
     pty.send_line("n");
+    pty.expect("More options?");
+    pty.send_key(Key::Enter); // no, by default
     pty.expect("3. Anything else? (text, required)");
     pty.expect("Create this survey?");
     pty.send_key(Key::Enter);

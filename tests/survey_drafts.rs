@@ -260,6 +260,8 @@ fn the_wizard_can_save_the_survey_as_a_draft_instead_of_creating_it() {
     pty.send_line("n");
     pty.expect("Add another question?");
     pty.send_line("n");
+    pty.expect("More options?");
+    pty.send_line("");
     pty.expect("Create this survey?");
     pty.expect("Save it as a draft");
     pty.send_key(Key::Down);
@@ -296,6 +298,8 @@ fn create_draft_at_a_terminal_needs_no_login_and_offers_only_saving() {
     pty.send_key(Key::Enter);
     pty.expect("Add another question?");
     pty.send_line("n");
+    pty.expect("More options?");
+    pty.send_line("");
     pty.expect("Save this survey as a draft?");
     pty.send_key(Key::Enter);
     pty.expect("Saved draft 1: Unplugged");
@@ -341,6 +345,8 @@ fn edit_draft_reopens_the_wizard_and_can_create_the_survey() {
     pty.expect("Question 3: Anything else? (text)");
     pty.send_key(Key::Enter); // keep it
     pty.expect("Add another question?");
+    pty.send_key(Key::Enter); // no, by default
+    pty.expect("More options?");
     pty.send_key(Key::Enter); // no, by default
     pty.expect("2. Anything else? (text, optional)");
     pty.expect("Save this draft?");

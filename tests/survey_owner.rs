@@ -243,7 +243,10 @@ fn a_closed_survey_refuses_later_responses() {
         .server
         .post_json(&owned.responses_path(), &body, Some(&bob))
         .error(409);
-    assert_eq!(refused["message"], "the survey is closed");
+    assert_eq!(
+        refused["message"],
+        format!("survey {} is closed", owned.id())
+    );
     owned
         .ann
         .cli()

@@ -308,7 +308,7 @@ fn a_closed_survey_refuses_a_response_with_the_servers_message() {
         ])
         .run()
         .code(1)
-        .stderr_contains("error: the survey is closed");
+        .stderr_contains(&format!("error: survey {} is closed", id(&survey)));
     assert_eq!(responses(&server, &survey), 0);
 }
 

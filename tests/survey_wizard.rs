@@ -120,6 +120,8 @@ fn a_survey_the_server_cannot_take_is_kept_as_a_draft() {
     single_choice(&mut pty, 1, "Where?", &["Pub", "Cafe"]);
     pty.expect("Add another question?");
     pty.send_line("n");
+    pty.expect("More options?");
+    pty.send_line("");
     pty.expect("Create this survey?");
     server.kill9();
     pty.send_key(Key::Enter);
@@ -165,6 +167,8 @@ fn yes_no_waits_for_enter_and_esc_or_an_empty_text_backs_out_of_a_question() {
     pty.send_line("");
     pty.expect("question 2 is dropped");
     pty.expect("Add another question?");
+    pty.send_line("n");
+    pty.expect("More options?");
     pty.send_line("n");
     pty.expect("1. Where? (single choice, optional)");
     pty.expect("Create this survey?");

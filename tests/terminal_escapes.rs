@@ -360,6 +360,8 @@ fn editing_a_hostile_draft_in_the_wizard_shows_it_without_escapes() {
     pty.send_key(Key::Enter);
     wait(&mut pty, "Add another question?");
     pty.send_line("n");
+    wait(&mut pty, "More options?");
+    pty.send_line("n");
     wait(&mut pty, "Save this draft?");
     pty.send_key(Key::Enter);
     wait(&mut pty, "Saved draft 1");

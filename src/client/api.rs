@@ -15,9 +15,9 @@ use super::jwt::Jwt;
 use super::render::printable;
 use crate::domain::Survey;
 use crate::protocol::{
-    CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
-    MessageBody, RegisteredBody, ResponseRequest, ResultsBody, SurveyBody, SurveyPage, TokenBody,
-    paths,
+    CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody,
+    InvitationsBody, InvitationsRequest, MeBody, MessageBody, NewInvitationsBody, RegisteredBody,
+    ResponseRequest, ResultsBody, SurveyBody, SurveyEditRequest, SurveyPage, TokenBody, paths,
 };
 
 /// How long a request may take unless `--timeout` says: long enough for a login on a busy
@@ -112,6 +112,11 @@ impl ApiClient {
         })
     }
 
+    /// The server, as normalised, for messages that name it.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
     #[must_use]
     pub fn with_token(mut self, token: Jwt) -> ApiClient {
         self.token = Some(token);
@@ -197,6 +202,37 @@ impl ApiClient {
     pub fn close(&self, id: i64) -> Result<SurveyBody, ClientError> {
         self.send(Method::POST, &paths::close(id), None::<&()>)
             .map_err(|e| self.about_survey(id, e))
+    }
+
+    pub fn reopen(&self, id: i64) -> Result<SurveyBody, ClientError> {
+        self.send(Method::POST, &paths::reopen(id), None::<&()>)
+            .map_err(|e| self.about_survey(id, e))
+    }
+
+    /// `PATCH`: only what `edit` gives changes.
+    pub fn edit_survey(&self, id: i64, edit: &SurveyEditRequest) -> Result<Survey, ClientError> {
+        self.send::<SurveyBody>(Method::PATCH, &paths::survey(id), Some(edit))
+            .map(Survey::from)
+            .map_err(|e| self.about_survey(id, e))
+    }
+
+    /// `count` new single-use codes; their `url`s are relative to the server (`url_of`).
+    pub fn invite(&self, id: i64, count: u64) -> Result<NewInvitationsBody, ClientError> {
+        let request = InvitationsRequest {
+            count: crate::protocol::Count(count),
+        };
+        self.send(Method::POST, &paths::invitations(id), Some(&request))
+            .map_err(|e| self.about_survey(id, e))
+    }
+
+    pub fn invitations(&self, id: i64) -> Result<InvitationsBody, ClientError> {
+        self.send(Method::GET, &paths::invitations(id), None::<&()>)
+            .map_err(|e| self.about_survey(id, e))
+    }
+
+    /// A path the server gave (an invitation's `/s/7?i=…`) as an absolute URL on it.
+    pub fn url_of(&self, path: &str) -> String {
+        self.url(path)
     }
 
     /// The server answers 204 with no body.

@@ -12,7 +12,8 @@ use crate::domain::Survey;
 use crate::protocol::{CreateSurveyRequest, ResponseRequest, SurveyBody};
 
 /// Applied in order, tracked by `PRAGMA user_version`; append only, like the server's.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE surveys (
         id INTEGER PRIMARY KEY,
         body TEXT NOT NULL,
@@ -32,7 +33,12 @@ const MIGRATIONS: &[&str] = &["
         queued_at INTEGER NOT NULL,
         last_error TEXT
     );
-"];
+",
+    // Issue 15: the `created_at` of the survey a queued response was written against, so
+    // `sync` can tell a survey deleted and replaced under the same id and never deliver the
+    // response to it. Rows queued before this have none and are sent as they were.
+    "ALTER TABLE outbox ADD COLUMN survey_created_at TEXT;",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -66,6 +72,8 @@ pub struct Queued {
     pub number: i64,
     pub client_id: String,
     pub survey_id: i64,
+    /// The survey's `created_at` as it was when the response was written, if known.
+    pub survey_created_at: Option<String>,
     pub request: ResponseRequest,
     /// When it was queued (Unix seconds).
     pub since: i64,
@@ -186,17 +194,25 @@ impl Cache {
 
     // ---- the outbox ----
 
-    /// Queues a response; its `client_id` makes the eventual send idempotent.
+    /// Queues a response to `survey` (which was created at `created_at`); its `client_id`
+    /// makes the eventual send idempotent.
     pub fn queue(
         &self,
-        survey_id: i64,
+        (survey_id, created_at): (i64, &str),
         request: &ResponseRequest,
         now: i64,
     ) -> Result<(), CacheError> {
         let client_id = request.client_id.clone().unwrap_or_else(new_client_id);
         self.db.execute(
-            "INSERT INTO outbox (client_id, survey_id, body, queued_at) VALUES (?1, ?2, ?3, ?4)",
-            params![client_id, survey_id, serde_json::to_string(request)?, now],
+            "INSERT INTO outbox (client_id, survey_id, survey_created_at, body, queued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                client_id,
+                survey_id,
+                created_at,
+                serde_json::to_string(request)?,
+                now
+            ],
         )?;
         Ok(())
     }
@@ -204,26 +220,26 @@ impl Cache {
     /// Everything queued, oldest first.
     pub fn queued(&self) -> Result<Vec<Queued>, CacheError> {
         let mut statement = self.db.prepare(
-            "SELECT seq, client_id, survey_id, body, queued_at, last_error FROM outbox
-             ORDER BY seq",
+            "SELECT seq, client_id, survey_id, body, queued_at, last_error, survey_created_at
+             FROM outbox ORDER BY seq",
         )?;
         let rows = statement.query_map([], |row| {
             Ok((
-                row.get(0)?,
-                row.get::<_, String>(1)?,
-                row.get(2)?,
+                (row.get(0)?, row.get::<_, String>(1)?, row.get(2)?),
                 row.get::<_, String>(3)?,
                 row.get(4)?,
                 row.get(5)?,
+                row.get(6)?,
             ))
         })?;
         let mut queued = Vec::new();
         for row in rows {
-            let (number, client_id, survey_id, body, since, last_error) = row?;
+            let ((number, client_id, survey_id), body, since, last_error, survey_created_at) = row?;
             queued.push(Queued {
                 number,
                 client_id,
                 survey_id,
+                survey_created_at,
                 request: serde_json::from_str(&body)?,
                 since,
                 last_error,
@@ -382,20 +398,24 @@ mod tests {
                 text: None,
             }],
             client_id: Some(client_id.to_owned()),
+            invitation: None,
         }
     }
+
+    const CREATED: &str = "2026-01-02 03:04:05";
 
     #[test]
     fn the_outbox_keeps_order_and_refusals_until_delivered() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path(), "http://127.0.0.1:5000").unwrap();
-        cache.queue(7, &response("a"), 100).unwrap();
-        cache.queue(8, &response("b"), 101).unwrap();
+        cache.queue((7, CREATED), &response("a"), 100).unwrap();
+        cache.queue((8, CREATED), &response("b"), 101).unwrap();
         cache.refused("b", "survey 8 is closed").unwrap();
         let queued = cache.queued().unwrap();
         let ids: Vec<_> = queued.iter().map(|q| q.client_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(queued[1].last_error.as_deref(), Some("survey 8 is closed"));
+        assert_eq!(queued[1].survey_created_at.as_deref(), Some(CREATED));
         assert!(cache.is_queued_for(8).unwrap());
         assert!(!cache.is_queued_for(9).unwrap());
         cache.delivered("a").unwrap();
@@ -410,7 +430,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path(), "http://h").unwrap();
         for (survey, id) in [(1, "a"), (2, "b"), (3, "c")] {
-            cache.queue(survey, &response(id), 1).unwrap();
+            cache.queue((survey, CREATED), &response(id), 1).unwrap();
         }
         let second = cache.queued().unwrap()[1].number;
         assert!(cache.drop_queued(second).unwrap());
@@ -430,13 +450,37 @@ mod tests {
     fn each_server_has_its_own_database() {
         let dir = tempfile::tempdir().unwrap();
         let one = Cache::open(dir.path(), "http://127.0.0.1:5000").unwrap();
-        one.queue(1, &response("x"), 1).unwrap();
+        one.queue((1, CREATED), &response("x"), 1).unwrap();
         let other = Cache::open(dir.path(), "https://example.com").unwrap();
         assert_eq!(other.pending().unwrap(), 0);
         assert_eq!(
             file_name("https://example.com:8443/x"),
             "https-example.com-8443-x"
         );
+    }
+
+    #[test]
+    fn a_response_queued_before_the_created_at_column_is_kept_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = "http://h";
+        // The database as the first migration left it, with one response queued then.
+        let path = dir.path().join(format!("{}.db", file_name(server)));
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        let body = serde_json::to_string(&response("old")).unwrap();
+        old.execute(
+            "INSERT INTO outbox (client_id, survey_id, body, queued_at) VALUES ('old', 3, ?1, 9)",
+            [body],
+        )
+        .unwrap();
+        drop(old);
+        let cache = Cache::open(dir.path(), server).unwrap();
+        cache.queue((4, CREATED), &response("new"), 10).unwrap();
+        let queued = cache.queued().unwrap();
+        assert_eq!(queued[0].client_id, "old");
+        assert_eq!(queued[0].survey_created_at, None);
+        assert_eq!(queued[1].survey_created_at.as_deref(), Some(CREATED));
     }
 
     #[test]

@@ -2,14 +2,27 @@
 //! client: `api.rs` for replies, `cache.rs` for the copies kept for offline use. Commands then
 //! work on typed ids and `Answer::check_each` applies to them as it does on the server.
 
-use crate::domain::{Choice, ChoiceId, Question, QuestionId, Survey, SurveyId};
+use crate::domain::{
+    Choice, ChoiceId, Question, QuestionId, Survey, SurveyId, SurveySettings, Timestamp,
+};
 use crate::protocol::SurveyBody;
 
 /// The inverse of `From<&Survey> for SurveyBody`, so `SurveyBody::from` gives back the
 /// server's JSON field for field. `creator_id` is not on the wire: the client never has it.
 impl From<SurveyBody> for Survey {
     fn from(body: SurveyBody) -> Self {
+        // The server wrote these; one it could not have written is read as unset.
+        let time = |text: Option<String>| text.and_then(|t| Timestamp::parse("", &t).ok());
+        let settings = SurveySettings {
+            opens_at: time(body.opens_at),
+            closes_at: time(body.closes_at),
+            max_responses: body.max_responses,
+            anonymous: body.anonymous,
+            invitation_only: body.invitation_only,
+            public_results: body.public_results,
+        };
         Survey {
+            settings,
             id: SurveyId(body.id),
             name: body.name,
             created_at: body.created_at,
@@ -59,6 +72,12 @@ mod tests {
             "status": "closed",
             "one_response_per_user": true,
             "responses": 3,
+            "opens_at": "2026-01-02T00:00:00Z",
+            "closes_at": null,
+            "max_responses": 3,
+            "anonymous": false,
+            "invitation_only": true,
+            "public_results": false,
             "questions": [{
                 "id": 11,
                 "text": "Where?",

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::ids::{ChoiceId, QuestionId, SurveyId, UserId};
+use super::settings::SurveySettings;
 use super::validation::{ValidationError, required_text};
 
 /// The longest survey name, in characters once trimmed.
@@ -60,17 +61,27 @@ impl fmt::Display for QuestionKind {
     }
 }
 
-/// Whether a survey still takes responses. On the wire its lowercase name.
+/// Whether a survey takes responses now (`SurveySettings::status`). On the wire its
+/// lowercase name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SurveyStatus {
+    /// Not yet: `opens_at` is ahead.
+    Scheduled,
     Open,
     Closed,
 }
 
 impl SurveyStatus {
+    pub const ALL: [SurveyStatus; 3] = [
+        SurveyStatus::Scheduled,
+        SurveyStatus::Open,
+        SurveyStatus::Closed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            SurveyStatus::Scheduled => "scheduled",
             SurveyStatus::Open => "open",
             SurveyStatus::Closed => "closed",
         }
@@ -83,6 +94,7 @@ pub struct NewSurvey {
     pub name: String,
     pub one_response_per_user: bool,
     pub questions: Vec<NewQuestion>,
+    pub settings: SurveySettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +135,14 @@ impl NewSurvey {
             name,
             one_response_per_user,
             questions,
+            settings: SurveySettings::default(),
         })
+    }
+
+    /// The same survey with `settings`, if they agree with each other and with it.
+    pub fn with_settings(self, settings: SurveySettings) -> Result<Self, ValidationError> {
+        settings.check(self.one_response_per_user)?;
+        Ok(Self { settings, ..self })
     }
 
     /// The name as it would be kept (trimmed), or why it cannot be: the rule `new` applies,
@@ -206,6 +225,7 @@ pub struct Survey {
     pub one_response_per_user: bool,
     pub responses: u64,
     pub questions: Vec<Question>,
+    pub settings: SurveySettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +252,12 @@ pub struct Choice {
 impl Survey {
     pub fn is_closed(&self) -> bool {
         self.status == SurveyStatus::Closed
+    }
+
+    /// Whether it takes responses now, as far as its status said when it was read (not
+    /// closed, and not scheduled for later).
+    pub fn takes_responses(&self) -> bool {
+        self.status == SurveyStatus::Open
     }
 
     pub fn is_owned_by(&self, user: UserId) -> bool {
@@ -273,6 +299,7 @@ impl Survey {
             status: SurveyStatus::Open,
             one_response_per_user: false,
             responses: 0,
+            settings: SurveySettings::default(),
             questions: vec![
                 question(
                     1,

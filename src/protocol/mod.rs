@@ -1,6 +1,8 @@
 //! The wire format: request and response bodies with the seed's field names, and their
 //! conversion to and from `domain`. Server and client both speak through these types.
 
+mod count;
+mod lifecycle;
 pub mod paths;
 pub mod pattern;
 mod requests;
@@ -10,6 +12,8 @@ mod schema;
 #[cfg(test)]
 mod properties;
 
+pub use count::Count;
+pub use lifecycle::*;
 pub use requests::*;
 pub use responses::*;
 

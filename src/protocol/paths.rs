@@ -19,7 +19,7 @@ pub fn surveys_page(page: u64, per_page: u64, mine: bool) -> String {
     format!("{SURVEYS}?page={page}&per_page={per_page}{creator}")
 }
 
-/// One survey: GET it, PUT the seed's vote, DELETE it.
+/// One survey: GET it, PUT the seed's vote, PATCH (edit) it, DELETE it.
 pub fn survey(id: i64) -> String {
     format!("{SURVEYS}{id}/")
 }
@@ -45,4 +45,13 @@ pub fn results(id: i64) -> String {
 
 pub fn close(id: i64) -> String {
     format!("{SURVEYS}{id}/close/")
+}
+
+pub fn reopen(id: i64) -> String {
+    format!("{SURVEYS}{id}/reopen/")
+}
+
+/// POST to make single-use invitation codes, GET to list them.
+pub fn invitations(id: i64) -> String {
+    format!("{SURVEYS}{id}/invitations/")
 }

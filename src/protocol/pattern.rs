@@ -261,7 +261,7 @@ mod tests {
 
         #[test]
         fn every_client_id_the_pattern_matches_is_accepted(id in matching(&client_id())) {
-            let request = ResponseRequest { answers: Vec::new(), client_id: Some(id) };
+            let request = ResponseRequest { answers: Vec::new(), client_id: Some(id), invitation: None };
             prop_assert!(request.client_id(None).is_ok());
         }
     }

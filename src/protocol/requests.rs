@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::Count;
 use crate::domain::{
     Answer, ChoiceId, Email, NewQuestion, NewSurvey, Password, QuestionId, QuestionKind, Survey,
-    ValidationError,
+    SurveySettings, Timestamp, ValidationError,
 };
 
 /// A JSON request body. serde's derived structs also read a JSON array, field by field in
@@ -70,6 +71,10 @@ impl CredentialsRequest {
 
 /// `POST /api/surveys/`: the seed's shape (`question`, `choices`) or the richer one.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the wire format's flags, each its own field"
+)]
 pub struct CreateSurveyRequest {
     #[serde(default)]
     #[schema(required = true, schema_with = super::schema::survey_name)]
@@ -79,6 +84,35 @@ pub struct CreateSurveyRequest {
     pub questions: Vec<QuestionRequest>,
     #[serde(default)]
     pub one_response_per_user: bool,
+    /// Responses are taken from this moment (RFC 3339: `2026-12-24T09:00:00Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub opens_at: Option<String>,
+    /// No responses are taken from this moment on (RFC 3339); after `opens_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub closes_at: Option<String>,
+    /// Exactly this many responses are taken (at least 1), then the survey is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<u64>, minimum = 1)]
+    pub max_responses: Option<Count>,
+    /// Responses never record who gave them; not with `one_response_per_user`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub anonymous: bool,
+    /// A response must carry a single-use invitation code (`POST …/invitations/`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub invitation_only: bool,
+    /// Anyone may see the results.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub public_results: bool,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Its schema is written by hand (`schema.rs`): which of `text` and `question` is read, and
@@ -104,41 +138,61 @@ impl RequestBody for CreateSurveyRequest {
 
 impl CreateSurveyRequest {
     pub fn into_domain(self) -> Result<NewSurvey, ValidationError> {
-        let questions = self
-            .questions
-            .into_iter()
-            .enumerate()
-            .map(|(i, q)| {
-                let kind = match q.kind.as_deref() {
-                    None => QuestionKind::Single,
-                    Some(kind) => kind.parse().map_err(|()| {
-                        ValidationError::new(
-                            format!("questions[{i}].kind"),
-                            "must be one of single, multiple, text",
-                        )
-                    })?,
-                };
-                // Name the key the client used: the seed says `question`, rich bodies `text`.
-                let text = match (q.text, q.question) {
-                    (Some(text), _) if text.trim().is_empty() => {
-                        return Err(ValidationError::new(
-                            format!("questions[{i}].text"),
-                            "must not be empty",
-                        ));
-                    }
-                    (Some(text), _) | (None, Some(text)) => text,
-                    (None, None) => String::new(),
-                };
-                Ok(NewQuestion {
-                    text,
-                    kind,
-                    required: q.required.unwrap_or(true),
-                    choices: q.choices,
-                })
-            })
-            .collect::<Result<_, ValidationError>>()?;
-        NewSurvey::new(&self.name, self.one_response_per_user, questions)
+        let questions = new_questions(self.questions)?;
+        let settings = SurveySettings {
+            opens_at: time("opens_at", self.opens_at.as_deref())?,
+            closes_at: time("closes_at", self.closes_at.as_deref())?,
+            max_responses: self.max_responses.map(|n| n.0),
+            anonymous: self.anonymous,
+            invitation_only: self.invitation_only,
+            public_results: self.public_results,
+        };
+        NewSurvey::new(&self.name, self.one_response_per_user, questions)?.with_settings(settings)
     }
+}
+
+/// The questions of a create or an edit, as the domain takes them (not yet checked:
+/// `NewSurvey::new` does that).
+pub(super) fn new_questions(
+    questions: Vec<QuestionRequest>,
+) -> Result<Vec<NewQuestion>, ValidationError> {
+    questions
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let kind = match q.kind.as_deref() {
+                None => QuestionKind::Single,
+                Some(kind) => kind.parse().map_err(|()| {
+                    ValidationError::new(
+                        format!("questions[{i}].kind"),
+                        "must be one of single, multiple, text",
+                    )
+                })?,
+            };
+            // Name the key the client used: the seed says `question`, rich bodies `text`.
+            let text = match (q.text, q.question) {
+                (Some(text), _) if text.trim().is_empty() => {
+                    return Err(ValidationError::new(
+                        format!("questions[{i}].text"),
+                        "must not be empty",
+                    ));
+                }
+                (Some(text), _) | (None, Some(text)) => text,
+                (None, None) => String::new(),
+            };
+            Ok(NewQuestion {
+                text,
+                kind,
+                required: q.required.unwrap_or(true),
+                choices: q.choices,
+            })
+        })
+        .collect()
+}
+
+/// An optional RFC 3339 time of field `field`.
+pub(super) fn time(field: &str, text: Option<&str>) -> Result<Option<Timestamp>, ValidationError> {
+    text.map(|text| Timestamp::parse(field, text)).transpose()
 }
 
 /// `PUT /api/surveys/<id>/`: the seed client sends the survey back with a `choice` picked in
@@ -197,6 +251,9 @@ pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 /// The longest client id accepted: a UUID is 36 characters.
 pub const CLIENT_ID_MAX: usize = 100;
 
+/// The longest invitation code accepted: canvass's own are 40 characters.
+pub const INVITATION_MAX: usize = 100;
+
 /// `POST /api/surveys/<id>/responses/`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ResponseRequest {
@@ -207,6 +264,10 @@ pub struct ResponseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = super::schema::client_id)]
     pub client_id: Option<String>,
+    /// A single-use invitation code, for a survey that is `invitation_only`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 100)]
+    pub invitation: Option<String>,
 }
 
 /// One answer on the wire: `{"question_id", "choice_ids"}` or `{"question_id", "text"}`. Its
@@ -248,6 +309,17 @@ impl ResponseRequest {
             ));
         }
         Ok(Some(id.to_owned()))
+    }
+
+    /// The invitation code sent, if any, no longer than any code can be.
+    pub fn invitation(&self) -> Result<Option<&str>, ValidationError> {
+        match self.invitation.as_deref() {
+            Some(code) if code.chars().count() > INVITATION_MAX => Err(ValidationError::new(
+                "invitation",
+                format!("must be at most {INVITATION_MAX} characters"),
+            )),
+            code => Ok(code),
+        }
     }
 
     pub fn into_domain(self) -> Result<Vec<Answer>, ValidationError> {
@@ -297,6 +369,7 @@ mod tests {
         ResponseRequest {
             answers: Vec::new(),
             client_id: client_id.map(ToOwned::to_owned),
+            invitation: None,
         }
     }
 

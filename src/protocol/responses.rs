@@ -8,6 +8,10 @@ use crate::domain::{Answer, QuestionKind, ResponseRecord, Results, Survey, Surve
 
 /// The seed's `Survey`, plus canvass's fields (extra fields never break the seed client).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the wire format's flags, each its own field"
+)]
 pub struct SurveyBody {
     pub id: i64,
     pub name: String,
@@ -17,6 +21,27 @@ pub struct SurveyBody {
     pub one_response_per_user: bool,
     pub responses: u64,
     pub questions: Vec<QuestionBody>,
+    /// Responses are taken from this moment (RFC 3339, UTC), if set. The settings below are
+    /// absent from copies a client kept before they existed, hence the defaults.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub opens_at: Option<String>,
+    /// No responses are taken from this moment on, if set.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub closes_at: Option<String>,
+    /// The survey closes once it has this many responses, if set.
+    #[serde(default)]
+    pub max_responses: Option<u64>,
+    /// Responses record nobody's account.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// A response needs a single-use invitation code.
+    #[serde(default)]
+    pub invitation_only: bool,
+    /// Anyone may see the results page.
+    #[serde(default)]
+    pub public_results: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -49,6 +74,12 @@ impl From<&Survey> for SurveyBody {
             status: s.status,
             one_response_per_user: s.one_response_per_user,
             responses: s.responses,
+            opens_at: s.settings.opens_at.map(|t| t.to_string()),
+            closes_at: s.settings.closes_at.map(|t| t.to_string()),
+            max_responses: s.settings.max_responses,
+            anonymous: s.settings.anonymous,
+            invitation_only: s.settings.invitation_only,
+            public_results: s.settings.public_results,
             questions: s
                 .questions
                 .iter()
@@ -155,7 +186,15 @@ pub struct ExportBody {
 pub struct ExportedResponse {
     pub id: i64,
     pub created_at: String,
-    pub respondent: Option<String>,
+    /// Who responded (null: someone not logged in). Absent for an anonymous survey, which
+    /// never knows.
+    #[serde(
+        default,
+        deserialize_with = "super::lifecycle::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub respondent: Option<Option<String>>,
     pub answers: Vec<AnswerBody>,
 }
 
@@ -169,7 +208,7 @@ impl ExportBody {
                 .map(|r| ExportedResponse {
                     id: r.id.0,
                     created_at: r.created_at.clone(),
-                    respondent: r.respondent.clone(),
+                    respondent: (!survey.settings.anonymous).then(|| r.respondent.clone()),
                     answers: r.answers.iter().map(AnswerBody::from).collect(),
                 })
                 .collect(),
@@ -181,15 +220,19 @@ impl ExportBody {
 /// spreadsheet. Choices are shown by text and joined with `; `.
 pub fn export_csv(survey: &Survey, records: &[ResponseRecord]) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["id".to_owned(), "created_at".into(), "respondent".into()];
+    // An anonymous survey has no respondent column at all: there is nothing to put in it.
+    let named = !survey.settings.anonymous;
+    let mut header = vec!["id".to_owned(), "created_at".into()];
+    if named {
+        header.push("respondent".into());
+    }
     header.extend(survey.questions.iter().map(|q| defused(q.text.clone())));
     out.write_record(&header)?;
     for record in records {
-        let mut row = vec![
-            record.id.to_string(),
-            record.created_at.clone(),
-            defused(record.respondent.clone().unwrap_or_default()),
-        ];
+        let mut row = vec![record.id.to_string(), record.created_at.clone()];
+        if named {
+            row.push(defused(record.respondent.clone().unwrap_or_default()));
+        }
         for question in &survey.questions {
             let cell = record
                 .answers

@@ -46,8 +46,9 @@ impl ToSchema for QuestionKind {}
 impl PartialSchema for SurveyStatus {
     fn schema() -> RefOr<Schema> {
         names(
-            "open: takes responses; closed: takes no more",
-            [SurveyStatus::Open, SurveyStatus::Closed].map(SurveyStatus::as_str),
+            "scheduled: opens_at is ahead; open: takes responses; closed: takes no more \
+             (closed by its owner, past closes_at, or max_responses reached)",
+            SurveyStatus::ALL.map(SurveyStatus::as_str),
         )
     }
 }

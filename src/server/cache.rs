@@ -1,11 +1,12 @@
 //! Finished JSON for the answers that are read far more often than anything is written (one
-//! survey, the seed's survey list), kept until the store's next write. Building a survey
+//! survey, the seed's survey list), kept until the store's next write — or until the clock
+//! changes what they say (a survey's status when its `opens_at` or `closes_at` passes). Building a survey
 //! costs three queries and a serialisation; serving a cached one costs a map lookup.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::domain::SurveyId;
+use crate::domain::{SurveyId, Timestamp};
 
 /// A build in progress; dropping it lets the waiters look again (they find the answer, or
 /// after a failed build, build it themselves).
@@ -41,6 +42,15 @@ struct Entry {
     generation: u64,
     bytes: Arc<Vec<u8>>,
     used: u64,
+    /// The moment it goes stale by the clock alone, if any.
+    until: Option<Timestamp>,
+}
+
+/// An answer just built, and until when it holds however nothing is written (`None`: until
+/// the next write).
+pub struct Fresh {
+    pub bytes: Vec<u8>,
+    pub until: Option<Timestamp>,
 }
 
 #[derive(Default)]
@@ -81,7 +91,8 @@ impl ReplyCache {
         }
     }
 
-    /// The bytes cached for `key` at `generation`, or those `build` makes (then cached).
+    /// The bytes cached for `key` at `generation` (and not past their `until`), or those
+    /// `build` makes (then cached).
     ///
     /// `generation` must be read from the store before `build` reads the data: a write that
     /// lands in between moves the generation on, so the entry is never served stale.
@@ -89,7 +100,7 @@ impl ReplyCache {
         &self,
         key: CacheKey,
         generation: u64,
-        build: impl FnOnce() -> Result<Vec<u8>, E>,
+        build: impl FnOnce() -> Result<Fresh, E>,
     ) -> Result<Arc<Vec<u8>>, E> {
         {
             let mut entries = self.lock();
@@ -98,6 +109,7 @@ impl ReplyCache {
                 let now = entries.clock;
                 if let Some(entry) = entries.map.get_mut(&key)
                     && entry.generation == generation
+                    && entry.until.is_none_or(|until| Timestamp::now() < until)
                 {
                     entry.used = now;
                     return Ok(Arc::clone(&entry.bytes));
@@ -120,12 +132,19 @@ impl ReplyCache {
             key,
             generation,
         };
-        let bytes = Arc::new(build()?);
-        self.keep(&mut self.lock(), key, generation, &bytes);
+        let fresh = build()?;
+        let bytes = Arc::new(fresh.bytes);
+        self.keep(&mut self.lock(), key, (generation, fresh.until), &bytes);
         Ok(bytes)
     }
 
-    fn keep(&self, entries: &mut Entries, key: CacheKey, generation: u64, bytes: &Arc<Vec<u8>>) {
+    fn keep(
+        &self,
+        entries: &mut Entries,
+        key: CacheKey,
+        (generation, until): (u64, Option<Timestamp>),
+        bytes: &Arc<Vec<u8>>,
+    ) {
         let size = bytes.len();
         if let Some(old) = entries.map.remove(&key) {
             entries.bytes -= old.bytes.len();
@@ -155,6 +174,7 @@ impl ReplyCache {
                 generation,
                 bytes: Arc::clone(bytes),
                 used,
+                until,
             },
         );
     }
@@ -174,13 +194,45 @@ impl ReplyCache {
 mod tests {
     use super::*;
 
+    fn fresh(bytes: Vec<u8>) -> Fresh {
+        Fresh { bytes, until: None }
+    }
+
+    #[test]
+    fn an_entry_whose_moment_has_passed_is_built_again() {
+        let cache = ReplyCache::default();
+        let key = CacheKey::Survey(SurveyId(1));
+        let now = Timestamp::now().unix();
+        let until = |at: i64, text: &str| {
+            let bytes = text.as_bytes().to_vec();
+            move || {
+                Ok::<_, ()>(Fresh {
+                    bytes,
+                    until: Some(Timestamp::from_unix(at)),
+                })
+            }
+        };
+        cache.get_or_build(key, 1, until(now + 3600, "a")).unwrap();
+        assert_eq!(*cache.get_or_build(key, 1, until(now, "b")).unwrap(), b"a");
+        cache
+            .get_or_build(CacheKey::AllSurveys, 1, until(now, "c"))
+            .unwrap();
+        assert_eq!(
+            *cache
+                .get_or_build(CacheKey::AllSurveys, 1, until(now + 3600, "d"))
+                .unwrap(),
+            b"d",
+            "stale from the moment it names"
+        );
+    }
+
     #[test]
     fn an_entry_is_served_only_at_the_generation_it_was_built_for() {
         let cache = ReplyCache::default();
         let key = CacheKey::Survey(SurveyId(1));
         let built = |text: &str| {
             let text = text.as_bytes().to_vec();
-            move || Ok::<_, ()>(text)
+            move || Ok::<_, ()>(fresh(text))
         };
         assert_eq!(
             *cache.get_or_build(key, 7, built("first")).unwrap(),
@@ -204,7 +256,7 @@ mod tests {
     #[test]
     fn the_cache_stays_within_its_bytes_and_forgets_the_least_recently_used() {
         let cache = ReplyCache::new(100);
-        let build = |n: usize| move || Ok::<_, ()>(vec![b'x'; n]);
+        let build = |n: usize| move || Ok::<_, ()>(fresh(vec![b'x'; n]));
         let (a, b, c) = (
             CacheKey::Survey(SurveyId(1)),
             CacheKey::Survey(SurveyId(2)),
@@ -252,7 +304,7 @@ mod tests {
                             for i in 0..2_000_000u64 {
                                 sum = sum.wrapping_add(std::hint::black_box(i));
                             }
-                            Ok::<_, ()>(sum.to_le_bytes().to_vec())
+                            Ok::<_, ()>(fresh(sum.to_le_bytes().to_vec()))
                         })
                         .unwrap();
                     assert_eq!(bytes.len(), 8);
@@ -267,11 +319,11 @@ mod tests {
         let cache = ReplyCache::default();
         let key = CacheKey::Survey(SurveyId(9));
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cache.get_or_build(key, 1, || -> Result<Vec<u8>, ()> { panic!("build failed") })
+            cache.get_or_build(key, 1, || -> Result<Fresh, ()> { panic!("build failed") })
         }));
         assert!(panicked.is_err());
         let bytes = cache
-            .get_or_build(key, 1, || Ok::<_, ()>(b"ok".to_vec()))
+            .get_or_build(key, 1, || Ok::<_, ()>(fresh(b"ok".to_vec())))
             .unwrap();
         assert_eq!(*bytes, b"ok");
     }
@@ -282,12 +334,12 @@ mod tests {
         let key = CacheKey::AllSurveys;
         assert!(
             cache
-                .get_or_build(key, 1, || Err::<Vec<u8>, _>("db down"))
+                .get_or_build(key, 1, || Err::<Fresh, _>("db down"))
                 .is_err()
         );
         assert_eq!(
             *cache
-                .get_or_build(key, 1, || Ok::<_, ()>(b"ok".to_vec()))
+                .get_or_build(key, 1, || Ok::<_, ()>(fresh(b"ok".to_vec())))
                 .unwrap(),
             b"ok"
         );

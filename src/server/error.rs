@@ -4,6 +4,7 @@
 use super::auth::AuthError;
 use super::store::StoreError;
 use super::throttle::Throttled;
+use crate::domain::InvitationRefusal;
 use crate::domain::ValidationError;
 use crate::protocol::ErrorBody;
 
@@ -18,6 +19,9 @@ pub enum ApiError {
     Unauthorized(#[from] AuthError),
     #[error("only the survey's creator may do that")]
     Forbidden,
+    /// Refused for a reason the message gives (an invitation-only survey, a bad code).
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     NotFound(String),
     #[error("method {method} is not allowed here; allowed: {allowed}")]
@@ -55,7 +59,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => 400,
             ApiError::Unauthorized(_) => 401,
-            ApiError::Forbidden => 403,
+            ApiError::Forbidden | ApiError::Refused(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::Conflict(_) => 409,
@@ -98,8 +102,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            StoreError::Invitation(
+                InvitationRefusal::Required { .. } | InvitationRefusal::Unknown { .. },
+            ) => ApiError::Refused(e.to_string()),
             StoreError::DuplicateEmail
-            | StoreError::Closed
+            | StoreError::NotTaking(_)
+            | StoreError::Invitation(InvitationRefusal::Used)
+            | StoreError::HasResponses(_)
+            | StoreError::TooManyInvitations { .. }
             | StoreError::AlreadyResponded
             | StoreError::ClientIdTaken => ApiError::Conflict(e.to_string()),
             StoreError::Backend(_)

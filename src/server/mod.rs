@@ -10,6 +10,7 @@ mod error;
 mod fair_lane;
 mod handlers;
 mod http;
+mod invitation_code;
 mod openapi;
 mod password;
 mod quota;

@@ -13,9 +13,10 @@ use utoipa::openapi::{ComponentsBuilder, RefOr};
 
 use super::routes::{Access, Body, Endpoint, ROUTES, Route};
 use crate::protocol::{
-    CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody, MeBody,
-    MessageBody, MyResponseBody, QuestionRequest, RegisteredBody, ResponseRequest, ResultsBody,
-    SeedVoteRequest, SurveyBody, SurveyPage, TokenBody,
+    CreateSurveyRequest, CredentialsRequest, ErrorBody, ExportBody, HealthBody, IdBody,
+    InvitationsBody, InvitationsRequest, MeBody, MessageBody, MyResponseBody, NewInvitationsBody,
+    QuestionRequest, RegisteredBody, ResponseRequest, ResultsBody, SeedVoteRequest, SurveyBody,
+    SurveyEditRequest, SurveyPage, TokenBody,
 };
 
 /// The document as served and committed (pretty JSON, a final newline), built on first use.
@@ -275,6 +276,10 @@ fn schema(body: Body) -> Value {
         Body::Response => reference("ResponseRequest"),
         Body::Id => reference("IdBody"),
         Body::MyResponse => reference("MyResponseBody"),
+        Body::SurveyEdit => reference("SurveyEditRequest"),
+        Body::InvitationsRequest => reference("InvitationsRequest"),
+        Body::NewInvitations => reference("NewInvitationsBody"),
+        Body::Invitations => reference("InvitationsBody"),
         Body::Results => reference("ResultsBody"),
         Body::Export => reference("ExportBody"),
         Body::Empty => json!({}),
@@ -301,6 +306,10 @@ fn schemas() -> Value {
     add::<MeBody>(&mut schemas);
     add::<MessageBody>(&mut schemas);
     add::<MyResponseBody>(&mut schemas);
+    add::<SurveyEditRequest>(&mut schemas);
+    add::<InvitationsRequest>(&mut schemas);
+    add::<NewInvitationsBody>(&mut schemas);
+    add::<InvitationsBody>(&mut schemas);
     add::<RegisteredBody>(&mut schemas);
     add::<ResponseRequest>(&mut schemas);
     add::<ResultsBody>(&mut schemas);

@@ -35,8 +35,12 @@ pub enum Endpoint {
     CreateSurvey,
     GetSurvey,
     SeedVote,
+    EditSurvey,
     DeleteSurvey,
     CloseSurvey,
+    ReopenSurvey,
+    CreateInvitations,
+    ListInvitations,
     CreateResponse,
     ExportResponses,
     MyResponse,
@@ -63,6 +67,10 @@ pub enum Body {
     Id,
     /// The caller's response: its id and when it was given.
     MyResponse,
+    SurveyEdit,
+    InvitationsRequest,
+    NewInvitations,
+    Invitations,
     Results,
     /// JSON or CSV, as `format` asks.
     Export,
@@ -252,6 +260,19 @@ pub const ROUTES: &[Route] = &[
         hashes_password: false,
     },
     Route {
+        endpoint: Endpoint::EditSurvey,
+        method: Method::Patch,
+        path: "/api/surveys/{id}/",
+        access: Access::Owner,
+        summary: "Change a survey: name, closes_at, max_responses and public_results at any \
+                  time; questions and the rest only before the first response",
+        query: &[],
+        request: Some(Body::SurveyEdit),
+        ok: (200, Body::Survey),
+        also: &[409],
+        hashes_password: false,
+    },
+    Route {
         endpoint: Endpoint::DeleteSurvey,
         method: Method::Delete,
         path: "/api/surveys/{id}/",
@@ -276,6 +297,42 @@ pub const ROUTES: &[Route] = &[
         hashes_password: false,
     },
     Route {
+        endpoint: Endpoint::ReopenSurvey,
+        method: Method::Post,
+        path: "/api/surveys/{id}/reopen/",
+        access: Access::Owner,
+        summary: "Take responses again after closing, unless past closes_at or full",
+        query: &[],
+        request: None,
+        ok: (200, Body::Survey),
+        also: &[409],
+        hashes_password: false,
+    },
+    Route {
+        endpoint: Endpoint::CreateInvitations,
+        method: Method::Post,
+        path: "/api/surveys/{id}/invitations/",
+        access: Access::Owner,
+        summary: "Make single-use invitation codes, up to 10,000 a survey; each is shown this once",
+        query: &[],
+        request: Some(Body::InvitationsRequest),
+        ok: (201, Body::NewInvitations),
+        also: &[409],
+        hashes_password: false,
+    },
+    Route {
+        endpoint: Endpoint::ListInvitations,
+        method: Method::Get,
+        path: "/api/surveys/{id}/invitations/",
+        access: Access::Owner,
+        summary: "The survey's invitations, used or not",
+        query: &[],
+        request: None,
+        ok: (200, Body::Invitations),
+        also: &[],
+        hashes_password: false,
+    },
+    Route {
         endpoint: Endpoint::CreateResponse,
         method: Method::Post,
         path: "/api/surveys/{id}/responses/",
@@ -285,7 +342,7 @@ pub const ROUTES: &[Route] = &[
         query: &[],
         request: Some(Body::Response),
         ok: (201, Body::Id),
-        also: &[200, 409],
+        also: &[200, 403, 409],
         hashes_password: false,
     },
     Route {
@@ -576,7 +633,12 @@ mod tests {
     fn a_known_path_with_another_method_lists_the_methods_it_answers() {
         assert_eq!(
             find(&Method::Post, &paths::survey(1)),
-            Lookup::MethodNotAllowed(vec![Method::Get, Method::Put, Method::Delete])
+            Lookup::MethodNotAllowed(vec![
+                Method::Get,
+                Method::Put,
+                Method::Patch,
+                Method::Delete
+            ])
         );
         assert_eq!(
             find(&Method::Other("BREW".into()), paths::SURVEYS),
@@ -623,7 +685,7 @@ mod tests {
         );
         assert_eq!(
             route(Endpoint::CreateResponse).statuses(),
-            [200, 201, 400, 401, 404, 405, 409, 413, 503]
+            [200, 201, 400, 401, 403, 404, 405, 409, 413, 503]
         );
         assert_eq!(
             route(Endpoint::Login).statuses(),
@@ -633,6 +695,9 @@ mod tests {
 
     #[test]
     fn cors_allows_every_method_of_the_table() {
-        assert_eq!(all_methods(), "DELETE, GET, HEAD, OPTIONS, POST, PUT");
+        assert_eq!(
+            all_methods(),
+            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+        );
     }
 }

@@ -2,12 +2,19 @@
 //! queued response carries the id it was queued with, so the server counts a repeat once:
 //! a sync cut short, or two at once, never double counts. A refused response stays queued
 //! and the command exits 1, naming how to drop it: exit 0 would let a script believe every
-//! response was counted (issue 14, item 2).
+//! response was counted (issue 14, item 2). A response is sent only to the survey it was
+//! written against: one whose id now names another survey (its `created_at` differs) is
+//! refused here, never delivered (issue 15).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use serde::Serialize;
 
 use crate::cli::OutputArgs;
 use crate::client::Context;
+use crate::client::api::ApiClient;
+use crate::client::cache::Queued;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output, Tone};
 use crate::client::session;
@@ -41,7 +48,9 @@ struct Refused {
     number: i64,
     client_id: String,
     survey_id: i64,
-    status: u16,
+    /// The server's status; `null` when this client refused to send it (the survey was
+    /// replaced).
+    status: Option<u16>,
     message: String,
 }
 
@@ -55,7 +64,20 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         pending: 0,
         refreshed: 0,
     };
+    // Each survey's `created_at` now, asked once per survey; `None` once it is gone.
+    let mut current = HashMap::new();
     for queued in cache.queued()? {
+        if let Some((status, message)) = not_to_send(&api, &mut current, &queued)? {
+            cache.refused(&queued.client_id, &message)?;
+            report.refused.push(Refused {
+                number: queued.number,
+                client_id: queued.client_id,
+                survey_id: queued.survey_id,
+                status,
+                message,
+            });
+            continue;
+        }
         match api.respond(queued.survey_id, &queued.request) {
             Ok(recorded) => {
                 cache.delivered(&queued.client_id)?;
@@ -75,7 +97,7 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
                     number: queued.number,
                     client_id: queued.client_id,
                     survey_id: queued.survey_id,
-                    status,
+                    status: Some(status),
                     message,
                 });
             }
@@ -130,4 +152,46 @@ pub fn run(args: &OutputArgs, cx: &Context) -> Result<(), ClientError> {
         cx.server
     ))?;
     refused.map_or(Ok(()), Err)
+}
+
+/// Why `queued` must not be sent, if it must not: its survey is gone (404), or the survey
+/// under its id is not the one it was written against. A response queued before
+/// `created_at` was kept with it is sent as before. `current` remembers each survey asked
+/// about.
+fn not_to_send(
+    api: &ApiClient,
+    current: &mut HashMap<i64, Option<String>>,
+    queued: &Queued,
+) -> Result<Option<(Option<u16>, String)>, ClientError> {
+    let Some(written_against) = &queued.survey_created_at else {
+        return Ok(None);
+    };
+    let id = queued.survey_id;
+    let now = match current.entry(id) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(unknown) => unknown.insert(match api.survey(id) {
+            Ok(survey) => Some(survey.created_at),
+            Err(ClientError::NoSurvey { .. }) => None,
+            Err(other) => return Err(other),
+        }),
+    };
+    Ok(match now {
+        Some(created_at) if created_at == written_against => None,
+        Some(created_at) => Some((
+            None,
+            format!(
+                "survey {id} is not the survey this response was written for (that one was                  created at {written_against} UTC, this one at {created_at} UTC): it was                  not sent",
+                written_against = render::printable(written_against),
+                created_at = render::printable(created_at),
+            ),
+        )),
+        None => Some((
+            Some(404),
+            ClientError::NoSurvey {
+                id,
+                server: api.server().to_owned(),
+            }
+            .to_string(),
+        )),
+    })
 }

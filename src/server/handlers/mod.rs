@@ -4,6 +4,8 @@
 
 mod accounts;
 mod health;
+mod invitations;
+mod listing;
 mod openapi;
 mod responses;
 mod surveys;
@@ -114,8 +116,14 @@ pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
         (Endpoint::SeedVote, Caller::Maybe(user)) => {
             responses::seed_vote(id()?, req, cx, user.as_ref())
         }
+        (Endpoint::EditSurvey, Caller::Owner(survey)) => surveys::edit(&survey, req, cx),
         (Endpoint::DeleteSurvey, Caller::Owner(survey)) => surveys::delete(&survey, cx),
         (Endpoint::CloseSurvey, Caller::Owner(survey)) => surveys::close(&survey, cx),
+        (Endpoint::ReopenSurvey, Caller::Owner(survey)) => surveys::reopen(&survey, cx),
+        (Endpoint::CreateInvitations, Caller::Owner(survey)) => {
+            invitations::create(&survey, req, cx)
+        }
+        (Endpoint::ListInvitations, Caller::Owner(survey)) => invitations::list(&survey, cx),
         (Endpoint::CreateResponse, Caller::Maybe(user)) => {
             responses::create(id()?, req, cx, user.as_ref())
         }

@@ -10,6 +10,7 @@ use crate::protocol::{
 use crate::server::auth::AuthError;
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
+use crate::server::invitation_code;
 use crate::server::store::Recorded;
 
 /// `PUT /api/surveys/<id>/`: the seed client's vote, recorded as a real response.
@@ -21,7 +22,7 @@ pub fn seed_vote(
 ) -> Result<Reply, ApiError> {
     let survey = cx.store.get_survey(id)?;
     let answers = req.json::<SeedVoteRequest>()?.into_answers(&survey)?;
-    record(cx, &survey, by, &answers, None)?;
+    record(cx, &survey, by, &answers, None, None)?;
     // The seed answers 201 with the survey, counts updated. Votes committed together share
     // one rebuild of it.
     Ok(Reply::json_bytes(201, survey_json(id, cx)?))
@@ -33,8 +34,20 @@ pub fn create(id: SurveyId, req: &Request, cx: &Ctx, by: Option<&User>) -> Resul
     let survey = cx.store.get_survey(id)?;
     let body = req.json::<ResponseRequest>()?;
     let client_id = body.client_id(req.header(IDEMPOTENCY_KEY))?;
+    // Only an invitation-only survey looks at a code (and uses it up).
+    let invitation = body
+        .invitation()?
+        .filter(|_| survey.settings.invitation_only)
+        .map(invitation_code::hash);
     let answers = body.into_domain()?;
-    match record(cx, &survey, by, &answers, client_id.as_deref())? {
+    match record(
+        cx,
+        &survey,
+        by,
+        &answers,
+        client_id.as_deref(),
+        invitation.as_deref(),
+    )? {
         Recorded::New(response) => Ok(Reply::created(&IdBody { id: response.0 })),
         Recorded::Repeat(response) => Ok(Reply::ok(&IdBody { id: response.0 })),
     }
@@ -46,14 +59,17 @@ fn record(
     by: Option<&User>,
     answers: &[Answer],
     client_id: Option<&str>,
+    invitation: Option<&str>,
 ) -> Result<Recorded, ApiError> {
     if survey.one_response_per_user && by.is_none() {
         return Err(AuthError::InvalidToken.into());
     }
     Answer::check_all(survey, answers)?;
+    // An anonymous survey never learns who answered (the store drops it too).
+    let by = by.filter(|_| !survey.settings.anonymous).map(|u| u.id);
     Ok(cx
         .store
-        .record_response(survey.id, by.map(|u| u.id), answers, client_id)?)
+        .record_response(survey.id, by, answers, client_id, invitation)?)
 }
 
 /// `GET /api/surveys/<id>/responses/mine/`: 404 both for an unknown survey and for no

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use super::Ctx;
-use crate::domain::{Survey, SurveyId, User, ValidationError};
-use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyPage};
+use super::listing;
+use crate::domain::{Survey, SurveyId, Timestamp, User, ValidationError};
+use crate::protocol::{CreateSurveyRequest, SurveyBody, SurveyEditRequest, SurveyPage};
 use crate::server::auth::AuthError;
-use crate::server::cache::CacheKey;
+use crate::server::cache::{CacheKey, Fresh};
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
 use crate::server::store::{Listing, Page};
@@ -25,8 +26,8 @@ pub fn list(req: &Request, cx: &Ctx, caller: Option<&User>) -> Result<Reply, Api
         let json = cx
             .cache
             .get_or_build(CacheKey::AllSurveys, generation, || {
-                let (surveys, _) = cx.store.list_surveys(Listing::Newest(cx.listing_limit))?;
-                Reply::encode(&surveys.iter().map(SurveyBody::from).collect::<Vec<_>>())
+                let bounds = (cx.listing_limit, listing::MAX_BYTES);
+                listing::build(cx.store.as_ref(), bounds, Timestamp::now())
             })?;
         return Ok(Reply::json_bytes(200, json));
     }
@@ -85,13 +86,35 @@ pub fn get(id: SurveyId, cx: &Ctx) -> Result<Reply, ApiError> {
 pub(super) fn survey_json(id: SurveyId, cx: &Ctx) -> Result<Arc<Vec<u8>>, ApiError> {
     let generation = cx.store.generation();
     cx.cache.get_or_build(CacheKey::Survey(id), generation, || {
-        Reply::encode(&SurveyBody::from(&cx.store.get_survey(id)?))
+        let survey = cx.store.get_survey(id)?;
+        Ok(Fresh {
+            bytes: Reply::encode(&SurveyBody::from(&survey))?,
+            // Its status changes by the clock at its next opens_at or closes_at.
+            until: survey.settings.next_change(Timestamp::now()),
+        })
     })
 }
 
 pub fn close(survey: &Survey, cx: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::ok(&SurveyBody::from(
         &cx.store.close_survey(survey.id)?,
+    )))
+}
+
+/// `PATCH /api/surveys/<id>/`.
+pub fn edit(survey: &Survey, req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    let edited = req
+        .json::<SurveyEditRequest>()?
+        .into_domain()?
+        .apply(survey)?;
+    Ok(Reply::ok(&SurveyBody::from(
+        &cx.store.update_survey(survey.id, &edited)?,
+    )))
+}
+
+pub fn reopen(survey: &Survey, cx: &Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(&SurveyBody::from(
+        &cx.store.reopen_survey(survey.id)?,
     )))
 }
 

@@ -17,7 +17,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
-    Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
+    Answer, Edited, Email, Invitation, InvitationRefusal, NewSurvey, NotTaking, ResponseId,
+    ResponseRecord, Results, Survey, SurveyId, Timestamp, User, UserId,
 };
 
 /// Opens the store `url` names, bringing its schema up to date. `connections` bounds the
@@ -56,8 +57,20 @@ pub enum StoreError {
     NotFound(Entity),
     #[error("that e-mail is already registered")]
     DuplicateEmail,
-    #[error("the survey is closed")]
-    Closed,
+    /// Closed, full, or outside its window: the reason says which.
+    #[error("{0}")]
+    NotTaking(NotTaking),
+    /// A response to an `invitation_only` survey without a good code.
+    #[error("{0}")]
+    Invitation(InvitationRefusal),
+    /// More invitations than a survey may have (`Invitation::MAX_PER_SURVEY`).
+    #[error("survey {survey} has {have} invitations; a survey has at most {max}", max = Invitation::MAX_PER_SURVEY)]
+    TooManyInvitations { survey: i64, have: u64 },
+    /// An edit that changes what respondents answer, once some have.
+    #[error(
+        "survey {0} has responses: only its name, closes_at, max_responses and public_results can change now"
+    )]
+    HasResponses(i64),
     #[error("you have already responded to this survey")]
     AlreadyResponded,
     /// A response's client id already names a response to another survey.
@@ -140,8 +153,12 @@ pub trait Store: Send + Sync {
         creator: UserId,
         page: Page,
     ) -> Result<(Vec<Survey>, u64), StoreError>;
-    /// Records one response atomically, counts included. `NotFound`, `Closed`, or
-    /// `AlreadyResponded` when the survey takes one response per user and `by` has one.
+    /// Records one response atomically, counts included. `NotFound`; `NotTaking` when the
+    /// survey is closed, full (exactly `max_responses` are ever taken, however many race) or
+    /// outside its window; `Invitation` when it is `invitation_only` and `invitation` (the
+    /// code's hash) is missing, unknown or used (a code is used by exactly one response);
+    /// `AlreadyResponded` when the survey takes one response per user and `by` has one. On
+    /// an `anonymous` survey `by` is not stored.
     /// The answers must have been checked against the survey (`Answer::check_all`).
     ///
     /// `client_id` (already validated) names the response, so a resend is recognised: when a
@@ -155,6 +172,7 @@ pub trait Store: Send + Sync {
         by: Option<UserId>,
         answers: &[Answer],
         client_id: Option<&str>,
+        invitation: Option<&str>,
     ) -> Result<Recorded, StoreError>;
     /// The latest response `user` gave to `survey` and when (UTC text), if any.
     fn find_response_by(
@@ -163,6 +181,19 @@ pub trait Store: Send + Sync {
         user: UserId,
     ) -> Result<Option<(ResponseId, String)>, StoreError>;
     fn get_results(&self, id: SurveyId) -> Result<Results, StoreError>;
+    /// Applies an edit; `HasResponses` when `edit.changes_what_is_answered` and the survey
+    /// has any (checked in the same transaction as the write). `NotFound` if absent.
+    fn update_survey(&self, id: SurveyId, edit: &Edited) -> Result<Survey, StoreError>;
+    /// Undoes its owner's closing; `NotTaking` when its window has passed or it is full.
+    fn reopen_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
+    /// Stores invitations by (prefix, hash of the code), in order; returns them.
+    /// `TooManyInvitations` when the survey would have more than `Invitation::MAX_PER_SURVEY`.
+    fn create_invitations(
+        &self,
+        survey: SurveyId,
+        codes: &[(String, String)],
+    ) -> Result<Vec<Invitation>, StoreError>;
+    fn list_invitations(&self, survey: SurveyId) -> Result<Vec<Invitation>, StoreError>;
     fn list_responses(&self, id: SurveyId) -> Result<Vec<ResponseRecord>, StoreError>;
     /// Closing twice is fine. `NotFound` if absent.
     fn close_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
@@ -195,6 +226,32 @@ pub struct LoginFailures {
     pub count: u32,
     /// When the window these failures count in began.
     pub since: SystemTime,
+}
+
+/// Whether reopening would leave it taking responses (or about to): not past its window,
+/// not full.
+pub(crate) fn reopenable(survey: &Survey) -> Result<(), StoreError> {
+    match survey
+        .settings
+        .taking(survey.id.0, false, survey.responses, Timestamp::now())
+    {
+        Ok(()) | Err(NotTaking::NotYetOpen { .. }) => Ok(()),
+        Err(reason) => Err(StoreError::NotTaking(reason)),
+    }
+}
+
+/// `TooManyInvitations` when `adding` more to the `have` a survey has would pass the bound.
+pub(crate) fn too_many(survey: SurveyId, have: u64, adding: usize) -> Result<(), StoreError> {
+    let after = usize::try_from(have)
+        .unwrap_or(usize::MAX)
+        .saturating_add(adding);
+    if after > Invitation::MAX_PER_SURVEY {
+        return Err(StoreError::TooManyInvitations {
+            survey: survey.0,
+            have,
+        });
+    }
+    Ok(())
 }
 
 /// Milliseconds since the epoch, the portable form both backends store times in.

@@ -16,19 +16,21 @@ pub enum Table {
     Choices,
     Responses,
     Answers,
+    Invitations,
     LoginFailures,
 }
 
 impl Table {
     /// Every table, parents before children: each foreign key points at a row copied earlier,
     /// so the target checks its constraints as usual and needs no deferring.
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Users,
         Table::Surveys,
         Table::Questions,
         Table::Choices,
         Table::Responses,
         Table::Answers,
+        Table::Invitations,
         Table::LoginFailures,
     ];
 
@@ -41,6 +43,7 @@ impl Table {
             Table::Choices => "choices",
             Table::Responses => "responses",
             Table::Answers => "answers",
+            Table::Invitations => "invitations",
             Table::LoginFailures => "login_failures",
         }
     }
@@ -56,6 +59,7 @@ impl Table {
             Table::Choices => CHOICES,
             Table::Responses => RESPONSES,
             Table::Answers => ANSWERS,
+            Table::Invitations => INVITATIONS,
             Table::LoginFailures => LOGIN_FAILURES,
         }
     }
@@ -92,6 +96,12 @@ const SURVEYS: &[Column] = &[
     column("closed_at", Kind::Text),
     column("response_count", Kind::Int),
     column("created_at", Kind::Text),
+    column("opens_at", Kind::Int),
+    column("closes_at", Kind::Int),
+    column("max_responses", Kind::Int),
+    column("anonymous", Kind::Bool),
+    column("invitation_only", Kind::Bool),
+    column("public_results", Kind::Bool),
 ];
 
 const QUESTIONS: &[Column] = &[
@@ -128,6 +138,16 @@ const ANSWERS: &[Column] = &[
     column("question_id", Kind::Int),
     column("choice_id", Kind::Int),
     column("text", Kind::Text),
+];
+
+/// Only the codes' hashes exist to copy; the codes keep working after a copy.
+const INVITATIONS: &[Column] = &[
+    column("id", Kind::Int),
+    column("survey_id", Kind::Int),
+    column("code_hash", Kind::Text),
+    column("prefix", Kind::Text),
+    column("created_at", Kind::Text),
+    column("used_at", Kind::Text),
 ];
 
 const LOGIN_FAILURES: &[Column] = &[

@@ -3,6 +3,8 @@
 //! or kept, with `--draft`, on this machine. Also home to `JsonInput`, the `FILE | -` reader
 //! `survey respond --answers` shares.
 
+mod ending;
+mod options;
 mod unknown_keys;
 pub(super) mod wizard;
 
@@ -16,8 +18,10 @@ use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{Output, Tone};
 use crate::client::session;
-use crate::domain::NewSurvey;
-use crate::protocol::{CreateSurveyRequest, QuestionRequest, SurveyBody, check_objects};
+use crate::domain::{NewSurvey, Survey};
+use crate::protocol::{
+    CreateSurveyRequest, QuestionRequest, SurveyBody, SurveyEditRequest, check_objects,
+};
 
 use super::drafts;
 use wizard::{Decision, Progress};
@@ -46,7 +50,7 @@ pub fn run(args: &CreateArgs, cx: &Context) -> Result<(), ClientError> {
                 &wizard::CREATE
             };
             let mut progress = Progress::default();
-            let asked = wizard::ask(cx, &out, None, &mut progress)
+            let asked = wizard::ask(cx, &out, wizard::Start::New, &mut progress)
                 .and_then(|survey| Ok((survey, wizard::decide(cx, ending)?)));
             match asked {
                 Ok(asked) => asked,
@@ -128,11 +132,34 @@ pub(super) fn read_survey(path: &Path) -> Result<NewSurvey, ClientError> {
         .map_err(|e| input.invalid(e))
 }
 
+/// The changes in `path` (or stdin for `-`) to `survey`: a survey file's keys, each one
+/// given replacing what the survey has. Checked as `read_survey` checks a new survey, and
+/// the survey it would leave is checked too, so a mistake is named before anything is sent.
+pub(super) fn read_edit(path: &Path, survey: &Survey) -> Result<SurveyEditRequest, ClientError> {
+    let input = JsonInput::read(path)?;
+    let value: serde_json::Value = input.parse()?;
+    check_objects::<SurveyEditRequest>(&value).map_err(|e| input.invalid(e))?;
+    unknown_keys::check_as::<SurveyEditRequest>(&value).map_err(|e| input.invalid(e))?;
+    input
+        .parse::<SurveyEditRequest>()?
+        .into_domain()
+        .and_then(|edit| edit.apply(survey))
+        .map_err(|e| input.invalid(e))?;
+    input.parse()
+}
+
 /// The body to send (or keep as a draft): the validated (trimmed) values, in the rich shape.
 pub(super) fn request_for(survey: &NewSurvey) -> CreateSurveyRequest {
+    let settings = &survey.settings;
     CreateSurveyRequest {
         name: survey.name.clone(),
         one_response_per_user: survey.one_response_per_user,
+        opens_at: settings.opens_at.map(|t| t.to_string()),
+        closes_at: settings.closes_at.map(|t| t.to_string()),
+        max_responses: settings.max_responses.map(crate::protocol::Count),
+        anonymous: settings.anonymous,
+        invitation_only: settings.invitation_only,
+        public_results: settings.public_results,
         questions: survey
             .questions
             .iter()

@@ -25,7 +25,7 @@ pub fn run(args: &EditDraftArgs, cx: &Context) -> Result<(), ClientError> {
     let survey = wizard::ask(
         cx,
         &out,
-        Some(&draft.survey),
+        wizard::Start::Draft(&draft.survey),
         &mut wizard::Progress::default(),
     )?;
     match wizard::decide(cx, &wizard::EDIT)? {

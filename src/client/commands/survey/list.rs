@@ -94,7 +94,7 @@ fn print_table(out: &Output, surveys: &[SurveyBody]) -> Result<(), ClientError> 
             survey.id.to_string(),
             survey.name.clone(),
             survey.questions.len().to_string(),
-            survey.responses.to_string(),
+            show::responses(survey.responses, survey.max_responses),
             survey.status.as_str().to_owned(),
             render::local_minute(&survey.created_at),
             show::creator(survey.creator.as_deref()),

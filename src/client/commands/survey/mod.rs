@@ -4,11 +4,15 @@ mod close;
 mod create;
 mod delete;
 mod drafts;
+mod edit;
 mod edit_draft;
 mod export;
+mod invitations;
+mod invite;
 mod list;
 mod offline;
 mod publish;
+mod reopen;
 mod respond;
 mod results;
 mod show;
@@ -29,6 +33,10 @@ pub fn run(command: SurveyCommand, cx: &Context) -> Result<(), ClientError> {
         SurveyCommand::Results(args) => results::run(&args, cx),
         SurveyCommand::Export(args) => export::run(&args, cx),
         SurveyCommand::Close(args) => close::run(&args, cx),
+        SurveyCommand::Reopen(args) => reopen::run(&args, cx),
+        SurveyCommand::Edit(args) => edit::run(&args, cx),
+        SurveyCommand::Invite(args) => invite::run(&args, cx),
+        SurveyCommand::Invitations(args) => invitations::run(&args, cx),
         SurveyCommand::Delete(args) => delete::run(&args, cx),
         SurveyCommand::Drafts(args) => drafts::run(&args, cx),
         SurveyCommand::EditDraft(args) => edit_draft::run(&args, cx),

@@ -55,7 +55,9 @@ pub fn queue(cx: &Context, survey: &Survey, request: &ResponseRequest) -> Result
             reason,
         });
     }
-    cache.queue(id, request, render::now())?;
+    // What it was written against goes with it: `sync` refuses it if the survey under this
+    // id is another one by then (issue 15).
+    cache.queue((id, &survey.created_at), request, render::now())?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `canvass survey respond ID`: answers by the positions `survey show` prints (`--answer`, or
 //! `--answers FILE`; ids with `--by-id`), or prompted at a terminal; all checked against the
-//! survey first, and a one-per-user survey already answered is refused before any question.
+//! survey first. A one-per-user survey already answered, or one not open, is refused before
+//! any question, and an invitation-only survey's code is asked for before them.
 
 mod sheet;
 mod sheet_error;
@@ -18,7 +19,7 @@ use crate::client::cache;
 use crate::client::error::ClientError;
 use crate::client::render::{self, Output};
 use crate::client::session;
-use crate::domain::{Answer, Question, QuestionKind, Survey};
+use crate::domain::{Answer, NotTaking, Question, QuestionKind, Survey, SurveyStatus, Timestamp};
 use crate::protocol::{AnswerBody, ResponseRequest};
 
 use super::create::JsonInput;
@@ -55,19 +56,18 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
     if survey.one_response_per_user {
         refuse_if_answered(&api, &survey)?;
     }
+    // Nobody should answer every question only to be told the survey is closed, or not
+    // open yet. Answers from flags or a file go to the server, which says so itself.
+    if prompted {
+        refuse_unless_taking(&survey)?;
+    }
+    let invitation = invitation(cx, args, &survey)?;
     let mut sheet = Sheet::new(&survey);
     let answers = if let Some(path) = &args.answers {
         from_file(sheet, path, args.by_id)?
     } else if !args.answer.is_empty() {
         from_flags(sheet, &args.answer)?
     } else {
-        // Nobody should answer every question only to be told the survey is closed.
-        if survey.is_closed() {
-            return Err(ClientError::Refused {
-                status: 409,
-                message: format!("survey {id} is closed: it takes no more responses"),
-            });
-        }
         ask(cx, &out, &survey, &mut sheet)?;
         // Every required question was asked until answered, so none is missing here.
         let answers = sheet
@@ -97,6 +97,7 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
     let request = ResponseRequest {
         answers: answers.iter().map(AnswerBody::from).collect(),
         client_id: Some(cache::new_client_id()),
+        invitation,
     };
     let (recorded, queued) = match api.respond(id, &request) {
         Ok(recorded) => (Some(recorded.id), false),
@@ -125,6 +126,64 @@ pub fn run(args: &RespondArgs, cx: &Context) -> Result<(), ClientError> {
             cx.server
         )),
     }
+}
+
+/// A survey that takes no response now is refused with the reason the server would give
+/// (`NotTaking`, as the survey's settings explain it), before any question is asked. Only
+/// the server's status is trusted to say it is not open: a local clock that disagrees with
+/// it decides nothing.
+fn refuse_unless_taking(survey: &Survey) -> Result<(), ClientError> {
+    if survey.takes_responses() {
+        return Ok(());
+    }
+    let id = survey.id.0;
+    let explained = survey
+        .settings
+        .taking(id, false, survey.responses, Timestamp::now());
+    let message = match explained {
+        Err(reason) => reason.to_string(),
+        // Scheduled when it was read, open by now: the server decides.
+        Ok(()) if survey.status == SurveyStatus::Scheduled => return Ok(()),
+        // No setting explains it: its owner closed it.
+        Ok(()) => NotTaking::ClosedByOwner { survey: id }.to_string(),
+    };
+    Err(ClientError::Refused {
+        status: 409,
+        message,
+    })
+}
+
+/// The invitation code to send: `--invitation`, else, for an invitation-only survey, asked
+/// for before the questions at a terminal; without one that is a usage error naming the
+/// flag, since the server would refuse the response (403) after the answers were given.
+fn invitation(
+    cx: &Context,
+    args: &RespondArgs,
+    survey: &Survey,
+) -> Result<Option<String>, ClientError> {
+    if let Some(code) = &args.invitation {
+        return Ok(Some(code.trim().to_owned()));
+    }
+    if !survey.settings.invitation_only {
+        return Ok(None);
+    }
+    let check = |code: &str| {
+        if code.trim().is_empty() {
+            Err(format!(
+                "Survey {} takes responses by invitation only: type the code you were given",
+                survey.id
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let code = cx.prompt.checked_text(
+        "Invitation code",
+        "",
+        check,
+        ("the invitation code", "--invitation CODE"),
+    )?;
+    Ok(Some(code.trim().to_owned()))
 }
 
 /// A one-per-user survey this user has already answered is refused here, before any

@@ -8,6 +8,7 @@
 //! - Other replicas' writes reach this one's reply cache through LISTEN/NOTIFY
 //!   (`listener.rs`); login failures and token generations are rows, read by every replica.
 
+mod lifecycle;
 mod listener;
 mod pool;
 mod surveys;
@@ -28,7 +29,8 @@ use super::{
     from_epoch_millis, rekeyed,
 };
 use crate::domain::{
-    Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
+    Answer, Edited, Email, Invitation, InvitationRefusal, NewSurvey, ResponseId, ResponseRecord,
+    Results, Survey, SurveyId, SurveySettings, Timestamp, User, UserId,
 };
 
 /// Applied in order inside one transaction; `canvass_migrations` records which ran. Append
@@ -36,6 +38,7 @@ use crate::domain::{
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_responses_by_respondent_and_email_key.sql"),
+    include_str!("migrations/0003_survey_settings_and_invitations.sql"),
 ];
 
 /// The migration after which `email_key` is computed anew (by `fill_email_keys`).
@@ -154,18 +157,36 @@ fn user_from_row(row: &postgres::Row) -> User {
     }
 }
 
-/// One statement records a response: the response row (unless the survey is missing or
-/// closed, or a unique constraint says it was sent before or is a second one), its answers,
-/// and the counts. Nothing is written unless all of it is.
+/// One statement records a response: the response row (unless the survey is missing, closed,
+/// full or outside its window, an invitation it needs is missing or used, or a unique
+/// constraint says it was sent before or is a second one), its answers, and the counts.
+/// Nothing is written unless all of it is.
+///
+/// `FOR UPDATE` makes responses to one survey take turns from the start: a waiting one
+/// re-reads the row after the other commits (READ COMMITTED re-checks the `WHERE` on the new
+/// version), so `response_count < max_responses` admits exactly `max_responses`, however
+/// many race. The same row is locked by the count's `UPDATE` anyway.
 ///
 /// `UNNEST` and `= ANY` are PostgreSQL's (CockroachDB and YugabyteDB have them too).
 const RECORD_RESPONSE: &str = "
 WITH survey AS (
-    SELECT id, one_response_per_user FROM surveys WHERE id = $1::BIGINT AND closed_at IS NULL
+    SELECT id, one_response_per_user, anonymous, invitation_only FROM surveys
+    WHERE id = $1::BIGINT AND closed_at IS NULL
+        AND (opens_at IS NULL OR opens_at <= $8::BIGINT)
+        AND (closes_at IS NULL OR closes_at > $8::BIGINT)
+        AND (max_responses IS NULL OR response_count < max_responses)
+    FOR UPDATE
+), invitation AS (
+    UPDATE invitations SET used_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+    WHERE survey_id = $1::BIGINT AND code_hash = $9::TEXT AND used_at IS NULL
+        AND EXISTS (SELECT 1 FROM survey WHERE invitation_only)
+    RETURNING id
 ), response AS (
     INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id, client_id)
-    SELECT id, $2::BIGINT, CASE WHEN one_response_per_user THEN $2::BIGINT END, $3::TEXT
+    SELECT id, CASE WHEN NOT anonymous THEN $2::BIGINT END,
+        CASE WHEN one_response_per_user THEN $2::BIGINT END, $3::TEXT
     FROM survey
+    WHERE NOT invitation_only OR EXISTS (SELECT 1 FROM invitation)
     ON CONFLICT DO NOTHING
     RETURNING id
 ), answer AS (
@@ -291,36 +312,29 @@ impl Store for PostgresStore {
 
     fn create_survey(&self, creator: UserId, survey: &NewSurvey) -> Result<Survey, StoreError> {
         self.write(|tx| {
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO surveys (name, creator_id, one_response_per_user)
-                     VALUES ($1, $2, $3) RETURNING id",
-                    &[&survey.name, &creator.0, &survey.one_response_per_user],
-                )?
-                .get(0);
-            for question in &survey.questions {
-                let question_id: i64 = tx
-                    .query_one(
-                        "INSERT INTO questions (survey_id, text, kind, required)
-                         VALUES ($1, $2, $3, $4) RETURNING id",
-                        &[
-                            &id,
-                            &question.text,
-                            &question.kind.as_str(),
-                            &question.required,
-                        ],
-                    )?
-                    .get(0);
-                // One statement for all of a question's choices, in order.
-                tx.execute(
-                    "INSERT INTO choices (question_id, text)
-                     SELECT $1, text FROM UNNEST($2::TEXT[]) WITH ORDINALITY AS c(text, n)
-                     ORDER BY n",
-                    &[&question_id, &question.choices],
-                )?;
-            }
+            let id = lifecycle::insert_survey(tx, creator, survey)?;
             load_survey(tx, SurveyId(id))
         })
+    }
+
+    fn update_survey(&self, id: SurveyId, edit: &Edited) -> Result<Survey, StoreError> {
+        self.write(|tx| lifecycle::update_survey(tx, id, edit))
+    }
+
+    fn reopen_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
+        self.write(|tx| lifecycle::reopen_survey(tx, id))
+    }
+
+    fn create_invitations(
+        &self,
+        survey: SurveyId,
+        codes: &[(String, String)],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        self.write(|tx| lifecycle::create_invitations(tx, survey, codes))
+    }
+
+    fn list_invitations(&self, survey: SurveyId) -> Result<Vec<Invitation>, StoreError> {
+        self.read(|conn| lifecycle::list_invitations(&mut conn.client, survey))
     }
 
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
@@ -363,33 +377,47 @@ impl Store for PostgresStore {
         by: Option<UserId>,
         answers: &[Answer],
         client_id: Option<&str>,
+        invitation: Option<&str>,
     ) -> Result<Recorded, StoreError> {
         let columns = AnswerColumns::new(answers);
         let respondent = by.map(|u| u.0);
+        let now = Timestamp::now().unix();
         let recorded = self.read(|conn| {
             let statement = conn.prepared(RECORD_RESPONSE)?;
-            Ok(conn
-                .client
-                .query_opt(
-                    &statement,
-                    &[
-                        &survey.0,
-                        &respondent,
-                        &client_id,
-                        &columns.questions,
-                        &columns.choices,
-                        &columns.texts,
-                        &columns.counted,
-                    ],
-                )?
-                .map(|row| ResponseId(row.get(0))))
+            let params: [&(dyn postgres::types::ToSql + Sync); 9] = [
+                &survey.0,
+                &respondent,
+                &client_id,
+                &columns.questions,
+                &columns.choices,
+                &columns.texts,
+                &columns.counted,
+                &now,
+                &invitation,
+            ];
+            if invitation.is_none() {
+                return Ok(conn
+                    .client
+                    .query_opt(&statement, &params)?
+                    .map(|row| ResponseId(row.get(0))));
+            }
+            // A code may be used up by a response that is then not recorded (a second one
+            // where one per user): in a transaction, such a use is rolled back with it.
+            let mut tx = conn.client.transaction()?;
+            let id = tx
+                .query_opt(&statement, &params)?
+                .map(|row| ResponseId(row.get(0)));
+            if id.is_some() {
+                tx.commit()?;
+            }
+            Ok(id)
         })?;
         match recorded {
             Some(id) => {
                 self.generation.bump();
                 Ok(Recorded::New(id))
             }
-            None => self.why_not_recorded(survey, client_id),
+            None => self.why_not_recorded(survey, client_id, invitation),
         }
     }
 
@@ -511,6 +539,7 @@ impl PostgresStore {
         &self,
         survey: SurveyId,
         client_id: Option<&str>,
+        invitation: Option<&str>,
     ) -> Result<Recorded, StoreError> {
         self.read(|conn| {
             if let Some(client_id) = client_id {
@@ -526,18 +555,57 @@ impl PostgresStore {
                     };
                 }
             }
-            let closed: Option<bool> = conn
-                .client
-                .query_opt(
-                    "SELECT closed_at IS NOT NULL FROM surveys WHERE id = $1",
-                    &[&survey.0],
-                )?
-                .map(|row| row.get(0));
-            Err(match closed {
-                None => StoreError::NotFound(Entity::Survey),
-                Some(true) => StoreError::Closed,
-                Some(false) => StoreError::AlreadyResponded,
-            })
+            let Some(gate) = conn.client.query_opt(
+                "SELECT closed_at IS NOT NULL, response_count, opens_at, closes_at,
+                        max_responses, invitation_only
+                 FROM surveys WHERE id = $1",
+                &[&survey.0],
+            )?
+            else {
+                return Err(StoreError::NotFound(Entity::Survey));
+            };
+            let settings = SurveySettings {
+                opens_at: gate.get::<_, Option<i64>>(2).map(Timestamp::from_unix),
+                closes_at: gate.get::<_, Option<i64>>(3).map(Timestamp::from_unix),
+                max_responses: gate.get::<_, Option<i64>>(4).map(unsigned),
+                invitation_only: gate.get(5),
+                ..SurveySettings::default()
+            };
+            settings
+                .taking(
+                    survey.0,
+                    gate.get(0),
+                    unsigned(gate.get(1)),
+                    Timestamp::now(),
+                )
+                .map_err(StoreError::NotTaking)?;
+            if settings.invitation_only {
+                let Some(hash) = invitation else {
+                    return Err(StoreError::Invitation(InvitationRefusal::Required {
+                        survey: survey.0,
+                    }));
+                };
+                let used: Option<bool> = conn
+                    .client
+                    .query_opt(
+                        "SELECT used_at IS NOT NULL FROM invitations
+                         WHERE survey_id = $1 AND code_hash = $2",
+                        &[&survey.0, &hash],
+                    )?
+                    .map(|row| row.get(0));
+                match used {
+                    None => {
+                        return Err(StoreError::Invitation(InvitationRefusal::Unknown {
+                            survey: survey.0,
+                        }));
+                    }
+                    Some(true) => return Err(StoreError::Invitation(InvitationRefusal::Used)),
+                    // Unused: the response was refused for being a second one (and gave the
+                    // code back).
+                    Some(false) => {}
+                }
+            }
+            Err(StoreError::AlreadyResponded)
         })
     }
 }

@@ -6,14 +6,15 @@ use postgres::GenericClient;
 
 use crate::domain::{
     Choice, ChoiceId, Question, QuestionId, QuestionKind, ResponseId, ResponseRecord, Results,
-    Survey, SurveyId, SurveyStatus, UserId,
+    Survey, SurveyId, SurveySettings, Timestamp, UserId,
 };
 use crate::server::store::assemble::{self, AnswerRow};
 use crate::server::store::selection::{Selection, slice};
 use crate::server::store::{Entity, StoreError};
 
 const SURVEY_COLUMNS: &str = "SELECT s.id, s.name, s.created_at, s.creator_id, u.email,
-    s.closed_at IS NOT NULL, s.one_response_per_user, s.response_count
+    s.closed_at IS NOT NULL, s.one_response_per_user, s.response_count, s.opens_at, s.closes_at,
+    s.max_responses, s.anonymous, s.invitation_only, s.public_results
     FROM surveys s LEFT JOIN users u ON u.id = s.creator_id";
 
 /// Reads surveys with their questions and choices in three queries (not one per survey).
@@ -52,20 +53,28 @@ pub(super) fn load_surveys(
     };
     let surveys: Vec<Survey> = rows
         .iter()
-        .map(|row| Survey {
-            id: SurveyId(row.get(0)),
-            name: row.get(1),
-            created_at: row.get(2),
-            creator_id: row.get::<_, Option<i64>>(3).map(UserId),
-            creator: row.get(4),
-            status: if row.get(5) {
-                SurveyStatus::Closed
-            } else {
-                SurveyStatus::Open
-            },
-            one_response_per_user: row.get(6),
-            responses: unsigned(row.get(7)),
-            questions: Vec::new(),
+        .map(|row| {
+            let settings = SurveySettings {
+                opens_at: row.get::<_, Option<i64>>(8).map(Timestamp::from_unix),
+                closes_at: row.get::<_, Option<i64>>(9).map(Timestamp::from_unix),
+                max_responses: row.get::<_, Option<i64>>(10).map(unsigned),
+                anonymous: row.get(11),
+                invitation_only: row.get(12),
+                public_results: row.get(13),
+            };
+            let responses = unsigned(row.get(7));
+            Survey {
+                id: SurveyId(row.get(0)),
+                name: row.get(1),
+                created_at: row.get(2),
+                creator_id: row.get::<_, Option<i64>>(3).map(UserId),
+                creator: row.get(4),
+                status: settings.status(row.get(5), responses, Timestamp::now()),
+                one_response_per_user: row.get(6),
+                responses,
+                questions: Vec::new(),
+                settings,
+            }
         })
         .collect();
     if surveys.is_empty() {

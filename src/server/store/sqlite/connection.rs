@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::server::store::{StoreError, rekeyed};
 
@@ -16,6 +16,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_login_failures.sql"),
     include_str!("migrations/0005_responses_by_respondent_and_email_key.sql"),
     include_str!("migrations/0006_unique_email_key.sql"),
+    include_str!("migrations/0007_ids_never_reused_and_survey_settings.sql"),
 ];
 
 /// The migration after which `email_key` is filled in (by `fill_email_keys`).
@@ -42,16 +43,35 @@ pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let applied: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    if applied >= MIGRATIONS.len() {
+        return Ok(());
+    }
+    // A migration may rebuild a table (create, copy, drop, rename): with foreign keys on,
+    // dropping the old table would cascade into the rows that point at it. The pragma is a
+    // no-op inside a transaction, so it is set around them; each migration checks the keys
+    // before it commits instead.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = (applied..MIGRATIONS.len()).try_for_each(|index| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(MIGRATIONS[index])?;
         if index + 1 == EMAIL_KEY_ADDED {
             fill_email_keys(&tx)?;
         }
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StoreError::backend(std::io::Error::other(format!(
+                "migration {} would leave rows of {table} pointing nowhere",
+                index + 1
+            ))));
+        }
         tx.pragma_update(None, "user_version", index + 1)?;
         tx.commit()?;
-    }
-    Ok(())
+        Ok(())
+    });
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
 }
 
 /// A key for every existing user: computed in Rust, as `create_user` computes it, since SQL

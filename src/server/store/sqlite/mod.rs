@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 mod connection;
+mod lifecycle;
 mod responses;
 mod surveys;
 mod transfer;
@@ -24,7 +25,8 @@ use super::{
     from_epoch_millis,
 };
 use crate::domain::{
-    Answer, Email, NewSurvey, ResponseId, ResponseRecord, Results, Survey, SurveyId, User, UserId,
+    Answer, Edited, Email, Invitation, NewSurvey, ResponseId, ResponseRecord, Results, Survey,
+    SurveyId, User, UserId,
 };
 
 pub struct SqliteStore {
@@ -237,34 +239,31 @@ impl Store for SqliteStore {
     fn create_survey(&self, creator: UserId, survey: &NewSurvey) -> Result<Survey, StoreError> {
         self.with_writer(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let id: i64 = tx
-                .prepare_cached(
-                    "INSERT INTO surveys (name, creator_id, one_response_per_user) VALUES (?1, ?2, ?3)
-                     RETURNING id",
-                )?
-                .query_row(params![survey.name, creator.0, survey.one_response_per_user], |r| {
-                    r.get(0)
-                })?;
-            for question in &survey.questions {
-                let question_id: i64 = tx
-                    .prepare_cached(
-                        "INSERT INTO questions (survey_id, text, kind, required) VALUES (?1, ?2, ?3, ?4)
-                         RETURNING id",
-                    )?
-                    .query_row(
-                        params![id, question.text, question.kind.as_str(), question.required],
-                        |r| r.get(0),
-                    )?;
-                let mut insert_choice = tx
-                    .prepare_cached("INSERT INTO choices (question_id, text) VALUES (?1, ?2)")?;
-                for choice in &question.choices {
-                    insert_choice.execute(params![question_id, choice])?;
-                }
-            }
+            let id = lifecycle::insert_survey(&tx, creator, survey)?;
             let created = load_survey(&tx, SurveyId(id))?;
             tx.commit()?;
             Ok(created)
         })
+    }
+
+    fn update_survey(&self, id: SurveyId, edit: &Edited) -> Result<Survey, StoreError> {
+        self.with_writer(|conn| lifecycle::update_survey(conn, id, edit))
+    }
+
+    fn reopen_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
+        self.with_writer(|conn| lifecycle::reopen_survey(conn, id))
+    }
+
+    fn create_invitations(
+        &self,
+        survey: SurveyId,
+        codes: &[(String, String)],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        self.with_writer(|conn| lifecycle::create_invitations(conn, survey, codes))
+    }
+
+    fn list_invitations(&self, survey: SurveyId) -> Result<Vec<Invitation>, StoreError> {
+        self.with_conn(|conn| lifecycle::list_invitations(conn, survey))
     }
 
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
@@ -301,8 +300,10 @@ impl Store for SqliteStore {
         by: Option<UserId>,
         answers: &[Answer],
         client_id: Option<&str>,
+        invitation: Option<&str>,
     ) -> Result<Recorded, StoreError> {
-        self.responses.record(survey, by, answers, client_id)
+        self.responses
+            .record(survey, by, answers, client_id, invitation)
     }
 
     fn find_response_by(

@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::is_unique_violation;
-use crate::domain::{Answer, ResponseId, SurveyId, UserId};
+use crate::domain::{
+    Answer, InvitationRefusal, ResponseId, SurveyId, SurveySettings, Timestamp, UserId,
+};
 use crate::server::store::{Entity, Recorded, StoreError};
 
 /// At most this many responses share a commit, bounding the time the first one waits.
@@ -29,6 +31,8 @@ struct Job {
     by: Option<UserId>,
     answers: Vec<Answer>,
     client_id: Option<String>,
+    /// The hash of the invitation code sent, if any.
+    invitation: Option<String>,
     reply: Sender<Result<Recorded, StoreError>>,
 }
 
@@ -61,6 +65,7 @@ impl ResponseWriter {
         by: Option<UserId>,
         answers: &[Answer],
         client_id: Option<&str>,
+        invitation: Option<&str>,
     ) -> Result<Recorded, StoreError> {
         let (reply, answer) = channel();
         let job = Job {
@@ -68,6 +73,7 @@ impl ResponseWriter {
             by,
             answers: answers.to_vec(),
             client_id: client_id.map(ToOwned::to_owned),
+            invitation: invitation.map(ToOwned::to_owned),
             reply,
         };
         let stopped = || StoreError::Internal("the response writer has stopped");
@@ -159,9 +165,10 @@ fn settle(
     let Some(client_id) = &job.client_id else {
         return refused;
     };
+    // A resend finds its survey closed or full, its invitation used: by itself.
     if !matches!(
         refused,
-        Err(StoreError::AlreadyResponded | StoreError::Closed)
+        Err(StoreError::AlreadyResponded | StoreError::NotTaking(_) | StoreError::Invitation(_))
     ) {
         return refused;
     }
@@ -176,20 +183,43 @@ fn settle(
     }
 }
 
-/// Writes the response and counts it. `Closed`, or `AlreadyResponded` when a unique index
-/// refuses it (a second response where one per user, or a client id already taken).
+/// Writes the response and counts it. `NotTaking` (closed, full, outside its window) and
+/// `Invitation` are decided here, inside the batch's transaction, where no other writer can
+/// move the count or use the code in between; `AlreadyResponded` when a unique index refuses
+/// it (a second response where one per user, or a client id already taken).
 fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreError> {
-    let (closed, exclusive): (bool, bool) = conn
+    let gate = conn
         .prepare_cached(
-            "SELECT closed_at IS NOT NULL, one_response_per_user FROM surveys WHERE id = ?1",
+            "SELECT closed_at IS NOT NULL, one_response_per_user, response_count, opens_at,
+                    closes_at, max_responses, anonymous, invitation_only
+             FROM surveys WHERE id = ?1",
         )?
-        .query_row([job.survey.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([job.survey.0], |r| {
+            Ok(Gate {
+                closed: r.get(0)?,
+                exclusive: r.get(1)?,
+                responses: r.get(2)?,
+                settings: SurveySettings {
+                    opens_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_unix),
+                    closes_at: r.get::<_, Option<i64>>(4)?.map(Timestamp::from_unix),
+                    max_responses: r.get(5)?,
+                    anonymous: r.get(6)?,
+                    invitation_only: r.get(7)?,
+                    public_results: false,
+                },
+            })
+        })
         .optional()?
         .ok_or(StoreError::NotFound(Entity::Survey))?;
-    if closed {
-        return Err(StoreError::Closed);
+    gate.settings
+        .taking(job.survey.0, gate.closed, gate.responses, Timestamp::now())
+        .map_err(StoreError::NotTaking)?;
+    if gate.settings.invitation_only {
+        use_invitation(conn, job.survey, job.invitation.as_deref())?;
     }
-    let respondent = job.by.map(|u| u.0);
+    // Anonymous: who responded is never written down, whatever the caller passed.
+    let respondent = job.by.map(|u| u.0).filter(|_| !gate.settings.anonymous);
+    let exclusive = gate.exclusive;
     let response: i64 = conn
         .prepare_cached(
             "INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id, client_id)
@@ -233,4 +263,44 @@ fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreErro
     conn.prepare_cached("UPDATE surveys SET response_count = response_count + 1 WHERE id = ?1")?
         .execute([job.survey.0])?;
     Ok(ResponseId(response))
+}
+
+/// What decides whether a survey takes a response now.
+struct Gate {
+    closed: bool,
+    exclusive: bool,
+    responses: u64,
+    settings: SurveySettings,
+}
+
+/// Marks the invitation whose code hashes to `hash` used, if it is this survey's and unused;
+/// otherwise says why not. Inside the response's savepoint: a response refused later gives
+/// the code back.
+fn use_invitation(
+    conn: &Connection,
+    survey: SurveyId,
+    hash: Option<&str>,
+) -> Result<(), StoreError> {
+    let Some(hash) = hash else {
+        return Err(StoreError::Invitation(InvitationRefusal::Required {
+            survey: survey.0,
+        }));
+    };
+    let used = conn
+        .prepare_cached(
+            "UPDATE invitations SET used_at = strftime('%Y-%m-%d %H:%M:%S', 'now')
+             WHERE survey_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+        )?
+        .execute(params![survey.0, hash])?;
+    if used == 1 {
+        return Ok(());
+    }
+    let known = conn
+        .prepare_cached("SELECT 1 FROM invitations WHERE survey_id = ?1 AND code_hash = ?2")?
+        .query_row(params![survey.0, hash], |_| Ok(()))
+        .optional()?;
+    Err(StoreError::Invitation(match known {
+        Some(()) => InvitationRefusal::Used,
+        None => InvitationRefusal::Unknown { survey: survey.0 },
+    }))
 }

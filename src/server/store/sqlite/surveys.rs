@@ -5,7 +5,7 @@ use rusqlite::{Connection, ToSql, params};
 
 use crate::domain::{
     Choice, ChoiceId, Question, QuestionId, QuestionKind, ResponseId, ResponseRecord, Results,
-    Survey, SurveyId, SurveyStatus, UserId,
+    Survey, SurveyId, SurveySettings, Timestamp, UserId,
 };
 use crate::server::store::assemble::{self, AnswerRow};
 use crate::server::store::selection::{Selection, slice};
@@ -28,27 +28,34 @@ pub(super) fn load_surveys(
     };
     let sql = format!(
         "SELECT s.id, s.name, s.created_at, s.creator_id, u.email, s.closed_at IS NOT NULL,
-                s.one_response_per_user, s.response_count
+                s.one_response_per_user, s.response_count, s.opens_at, s.closes_at,
+                s.max_responses, s.anonymous, s.invitation_only, s.public_results
          FROM surveys s LEFT JOIN users u ON u.id = s.creator_id
          {filter} ORDER BY s.id LIMIT ?2 OFFSET ?3"
     );
     let surveys = conn
         .prepare_cached(&sql)?
         .query_map(params![key, limit, offset], |row| {
+            let settings = SurveySettings {
+                opens_at: row.get::<_, Option<i64>>(8)?.map(Timestamp::from_unix),
+                closes_at: row.get::<_, Option<i64>>(9)?.map(Timestamp::from_unix),
+                max_responses: row.get(10)?,
+                anonymous: row.get(11)?,
+                invitation_only: row.get(12)?,
+                public_results: row.get(13)?,
+            };
+            let (closed, responses) = (row.get(5)?, row.get(7)?);
             Ok(Survey {
                 id: SurveyId(row.get(0)?),
                 name: row.get(1)?,
                 created_at: row.get(2)?,
                 creator_id: row.get::<_, Option<i64>>(3)?.map(UserId),
                 creator: row.get(4)?,
-                status: if row.get(5)? {
-                    SurveyStatus::Closed
-                } else {
-                    SurveyStatus::Open
-                },
+                status: settings.status(closed, responses, Timestamp::now()),
                 one_response_per_user: row.get(6)?,
-                responses: row.get(7)?,
+                responses,
                 questions: Vec::new(),
+                settings,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

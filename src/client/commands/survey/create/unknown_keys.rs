@@ -16,8 +16,14 @@ const SUGGEST_ABOVE: f64 = 0.8;
 /// The first key in `survey` that canvass would not read, named by its path, with the known
 /// key it most resembles.
 pub fn check(survey: &Value) -> Result<(), ValidationError> {
+    check_as::<CreateSurveyRequest>(survey)
+}
+
+/// As `check`, for a survey file read as `T` (`survey edit --file` reads a `SurveyEditRequest`,
+/// whose keys are a create's).
+pub fn check_as<'de, T: Deserialize<'de>>(survey: &Value) -> Result<(), ValidationError> {
     if let Some(object) = survey.as_object() {
-        check_object("", object, fields_of::<CreateSurveyRequest>())?;
+        check_object("", object, fields_of::<T>())?;
     }
     let questions = survey.get("questions").and_then(Value::as_array);
     for (i, question) in questions.into_iter().flatten().enumerate() {
@@ -103,7 +109,25 @@ mod tests {
     fn the_known_keys_are_the_request_types_fields() {
         assert_eq!(
             fields_of::<CreateSurveyRequest>(),
-            ["name", "questions", "one_response_per_user"]
+            [
+                "name",
+                "questions",
+                "one_response_per_user",
+                "opens_at",
+                "closes_at",
+                "max_responses",
+                "anonymous",
+                "invitation_only",
+                "public_results"
+            ]
+        );
+        let mut edit = fields_of::<crate::protocol::SurveyEditRequest>().to_vec();
+        let mut create = fields_of::<CreateSurveyRequest>().to_vec();
+        edit.sort_unstable();
+        create.sort_unstable();
+        assert_eq!(
+            edit, create,
+            "an edit file takes the keys of a new survey's"
         );
         assert!(fields_of::<QuestionRequest>().contains(&"required"));
     }
@@ -123,7 +147,12 @@ mod tests {
         assert_eq!(
             problem(&json!({"name": "S", "colour": "red"})),
             "survey: unknown key \"colour\" (the keys here are name, questions, \
-             one_response_per_user)"
+             one_response_per_user, opens_at, closes_at, max_responses, anonymous, \
+             invitation_only, public_results)"
+        );
+        assert_eq!(
+            problem(&json!({"name": "S", "max_response": 5})),
+            "survey: unknown key \"max_response\" (did you mean \"max_responses\"?)"
         );
         assert!(check(&json!({"name": "S", "questions": [{"question": "Q"}]})).is_ok());
     }

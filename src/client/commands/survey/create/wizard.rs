@@ -1,5 +1,6 @@
 //! The survey wizard: a person builds a survey question by question at a terminal (or reworks
-//! a draft, its values offered as they stand), sees all of it, and says what becomes of it.
+//! a draft or a survey on the server, its values offered as they stand), with the rarer
+//! settings behind "More options?", sees all of it, and says what becomes of it.
 //! Each value is checked at its own prompt by the rules the server applies (`domain`), so
 //! nothing typed is refused at the end; what was typed is kept in a `Progress` meanwhile, for
 //! the caller to save as a draft if the wizard is interrupted (issue 14, item 1).
@@ -7,13 +8,18 @@
 use crate::client::Context;
 use crate::client::error::ClientError;
 use crate::client::render::{Output, Tone, printable};
-use crate::domain::{MAX_CHOICES, MAX_QUESTIONS, NewQuestion, NewSurvey, QuestionKind};
+use crate::domain::{
+    MAX_CHOICES, MAX_QUESTIONS, NewQuestion, NewSurvey, QuestionKind, SurveySettings,
+};
 use crate::protocol::{CreateSurveyRequest, QuestionRequest};
 
-use super::request_for;
+use super::super::show;
+use super::{options, request_for};
 
 /// What every prompt here names when there is no terminal.
-const WANTED: (&str, &str) = ("the survey", "--file");
+pub(super) const WANTED: (&str, &str) = ("the survey", "--file");
+
+pub use super::ending::{CHANGE, CREATE, Decision, EDIT, SAVE, decide};
 
 /// The kinds in the order the wizard offers them.
 const KINDS: [QuestionKind; 3] = [
@@ -22,48 +28,31 @@ const KINDS: [QuestionKind; 3] = [
     QuestionKind::Text,
 ];
 
-/// What becomes of the survey once it is built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Create,
-    Save,
-    Discard,
+/// Where the wizard starts: from nothing, a draft, or a survey on the server (`survey edit`).
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    New,
+    Draft(&'a CreateSurveyRequest),
+    /// A survey with `answered` set once it has responses: then only its name and the
+    /// settings that may still change are asked for, and the rest is kept.
+    Survey {
+        survey: &'a CreateSurveyRequest,
+        answered: bool,
+    },
 }
 
-/// The wizard's last question and its answers, the first the default.
-pub struct Ending {
-    prompt: &'static str,
-    options: &'static [(Decision, &'static str)],
+impl<'a> Start<'a> {
+    fn values(self) -> Option<&'a CreateSurveyRequest> {
+        match self {
+            Start::New => None,
+            Start::Draft(survey) | Start::Survey { survey, .. } => Some(survey),
+        }
+    }
+
+    fn answered(self) -> bool {
+        matches!(self, Start::Survey { answered: true, .. })
+    }
 }
-
-/// `survey create`. The prompt keeps the yes/no question's words: Enter still creates.
-pub const CREATE: Ending = Ending {
-    prompt: "Create this survey?",
-    options: &[
-        (Decision::Create, "Create it on the server"),
-        (Decision::Save, "Save it as a draft"),
-        (Decision::Discard, "Discard it"),
-    ],
-};
-
-/// `survey create --draft`: the server is not even asked about.
-pub const SAVE: Ending = Ending {
-    prompt: "Save this survey as a draft?",
-    options: &[
-        (Decision::Save, "Save the draft"),
-        (Decision::Discard, "Discard it"),
-    ],
-};
-
-/// `survey edit-draft`: discarding drops the changes, never the draft.
-pub const EDIT: Ending = Ending {
-    prompt: "Save this draft?",
-    options: &[
-        (Decision::Save, "Save the draft"),
-        (Decision::Create, "Create it on the server"),
-        (Decision::Discard, "Discard the changes"),
-    ],
-};
 
 /// What has been typed so far: the name once given, the finished questions, and the one
 /// being written.
@@ -73,6 +62,7 @@ pub struct Progress {
     one_response_per_user: bool,
     questions: Vec<NewQuestion>,
     current: Option<NewQuestion>,
+    settings: SurveySettings,
 }
 
 impl Progress {
@@ -84,6 +74,7 @@ impl Progress {
         let survey = NewSurvey {
             name,
             one_response_per_user: self.one_response_per_user,
+            settings: self.settings.clone(),
             questions: self
                 .questions
                 .iter()
@@ -95,21 +86,91 @@ impl Progress {
     }
 }
 
-/// The survey the person built, checked and shown back to them; `start` (a draft) offers its
-/// values as defaults. `progress` follows along, for the caller to keep if this fails.
+/// The survey the person built, checked and shown back to them; `start` (a draft, or a
+/// survey being edited) offers its values as defaults. `progress` follows along, for the
+/// caller to keep if this fails.
 pub fn ask(
+    cx: &Context,
+    out: &Output,
+    start: Start<'_>,
+    progress: &mut Progress,
+) -> Result<NewSurvey, ClientError> {
+    let answered = start.answered();
+    let start = start.values();
+    progress.settings = start.map(options::drafted).unwrap_or_default();
+    let name = ask_name(cx, start.map_or("", |s| s.name.as_str()))?;
+    progress.name = Some(name.clone());
+    if answered {
+        // What respondents answered, and how, stays as they saw it.
+        out.warn("it has responses, so its questions and one response per user cannot change");
+        progress.one_response_per_user = start.is_some_and(|s| s.one_response_per_user);
+        progress.questions = start
+            .map_or(&[][..], |s| &s.questions)
+            .iter()
+            .map(as_drafted)
+            .collect();
+    } else {
+        progress.one_response_per_user = loop {
+            let one = cx.prompt.confirm(
+                "One response per user? (answering then needs a login)",
+                start.is_some_and(|s| s.one_response_per_user),
+                WANTED,
+            )?;
+            // A draft (or survey) that is anonymous cannot also take one per user; only that
+            // rule is checked here, the settings' own are checked under "More options?".
+            let anonymity = SurveySettings {
+                anonymous: progress.settings.anonymous,
+                ..SurveySettings::default()
+            };
+            match anonymity.check(one) {
+                Ok(()) => break one,
+                Err(refused) => out.warn(&refused.to_string()),
+            }
+        };
+        ask_questions(cx, out, start, progress)?;
+    }
+    // Rarely wanted, so asked for only on request; what a draft set is kept either way.
+    if cx.prompt.confirm(
+        "More options? (opening and closing times, a cap, anonymity, invitations)",
+        false,
+        WANTED,
+    )? {
+        let mut settings = std::mem::take(&mut progress.settings);
+        let asked = options::ask(
+            cx,
+            out,
+            &mut settings,
+            progress.one_response_per_user,
+            answered,
+        );
+        progress.settings = settings;
+        asked?;
+    }
+    // Every value passed its prompt, so this only trims and confirms; a draft's questions
+    // kept as they were may still break a rule, and are named here, as may a draft's
+    // settings, kept as they were (anonymous with one response per user, say).
+    let survey = NewSurvey::new(
+        &name,
+        progress.one_response_per_user,
+        progress.questions.clone(),
+    )
+    .and_then(|survey| survey.with_settings(progress.settings.clone()))
+    .map_err(|e| ClientError::Usage(format!("the survey cannot be created: {e}")))?;
+    // The summary is for the person; with --json stdout is kept for the result.
+    if !out.json {
+        show(out, &survey)?;
+    }
+    Ok(survey)
+}
+
+/// The questions: a draft's each kept, edited or removed, then new ones while the person
+/// wants more.
+fn ask_questions(
     cx: &Context,
     out: &Output,
     start: Option<&CreateSurveyRequest>,
     progress: &mut Progress,
-) -> Result<NewSurvey, ClientError> {
-    let name = ask_name(cx, start.map_or("", |s| s.name.as_str()))?;
-    progress.name = Some(name.clone());
-    progress.one_response_per_user = cx.prompt.confirm(
-        "One response per user? (answering then needs a login)",
-        start.is_some_and(|s| s.one_response_per_user),
-        WANTED,
-    )?;
+) -> Result<(), ClientError> {
     for (i, existing) in start.map_or(&[][..], |s| &s.questions).iter().enumerate() {
         let existing = as_drafted(existing);
         let prompt = format!(
@@ -154,30 +215,7 @@ pub fn ask(
         }
         progress.current = None;
     }
-    // Every value passed its prompt, so this only trims and confirms; a draft's questions
-    // kept as they were may still break a rule, and are named here.
-    let survey = NewSurvey::new(
-        &name,
-        progress.one_response_per_user,
-        progress.questions.clone(),
-    )
-    .map_err(|e| ClientError::Usage(format!("the survey cannot be created: {e}")))?;
-    // The summary is for the person; with --json stdout is kept for the result.
-    if !out.json {
-        show(out, &survey)?;
-    }
-    Ok(survey)
-}
-
-/// The person's answer to `ending`'s question.
-pub fn decide(cx: &Context, ending: &Ending) -> Result<Decision, ClientError> {
-    let labels: Vec<String> = ending
-        .options
-        .iter()
-        .map(|&(_, label)| label.to_owned())
-        .collect();
-    let picked = cx.prompt.select(ending.prompt, &labels, WANTED)?;
-    Ok(ending.options[picked].0)
+    Ok(())
 }
 
 /// The survey's name, asked until the domain takes it; a refusal says why at the prompt.
@@ -329,6 +367,9 @@ fn show(out: &Output, survey: &NewSurvey) -> Result<(), ClientError> {
     out.line(&out.paint(Tone::Strong, &survey.name))?;
     if survey.one_response_per_user {
         out.line(&out.paint(Tone::Faint, "  one response per user"))?;
+    }
+    if let Some(settings) = show::settings_line(&survey.settings) {
+        out.line(&out.paint(Tone::Faint, &format!("  {settings}")))?;
     }
     for (i, question) in survey.questions.iter().enumerate() {
         let required = if question.required {

@@ -69,6 +69,8 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -81,12 +83,37 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'canvass;admin;backup' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The SQLite database file the server uses')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace OUT if it exists')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;admin;check' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'canvass;admin;help' {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'canvass;admin;help;copy-db' {
+            break
+        }
+        'canvass;admin;help;backup' {
+            break
+        }
+        'canvass;admin;help;check' {
             break
         }
         'canvass;admin;help;help' {
@@ -487,9 +514,17 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;help;admin' {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
             break
         }
         'canvass;help;admin;copy-db' {
+            break
+        }
+        'canvass;help;admin;backup' {
+            break
+        }
+        'canvass;help;admin;check' {
             break
         }
         'canvass;help;register' {

@@ -55,11 +55,23 @@ _canvass() {
             canvass,whoami)
                 cmd="canvass__subcmd__whoami"
                 ;;
+            canvass__subcmd__admin,backup)
+                cmd="canvass__subcmd__admin__subcmd__backup"
+                ;;
+            canvass__subcmd__admin,check)
+                cmd="canvass__subcmd__admin__subcmd__check"
+                ;;
             canvass__subcmd__admin,copy-db)
                 cmd="canvass__subcmd__admin__subcmd__copy__subcmd__db"
                 ;;
             canvass__subcmd__admin,help)
                 cmd="canvass__subcmd__admin__subcmd__help"
+                ;;
+            canvass__subcmd__admin__subcmd__help,backup)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__backup"
+                ;;
+            canvass__subcmd__admin__subcmd__help,check)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__check"
                 ;;
             canvass__subcmd__admin__subcmd__help,copy-db)
                 cmd="canvass__subcmd__admin__subcmd__help__subcmd__copy__subcmd__db"
@@ -105,6 +117,12 @@ _canvass() {
                 ;;
             canvass__subcmd__help,whoami)
                 cmd="canvass__subcmd__help__subcmd__whoami"
+                ;;
+            canvass__subcmd__help__subcmd__admin,backup)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__backup"
+                ;;
+            canvass__subcmd__help__subcmd__admin,check)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__check"
                 ;;
             canvass__subcmd__help__subcmd__admin,copy-db)
                 cmd="canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db"
@@ -336,12 +354,64 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin)
-            opts="-h --server --timeout --help copy-db help"
+            opts="-h --server --timeout --help copy-db backup check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__backup)
+            opts="-h --db --force --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__check)
+            opts="-h --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -388,8 +458,36 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin__subcmd__help)
-            opts="copy-db help"
+            opts="copy-db backup check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -466,8 +564,36 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__admin)
-            opts="copy-db"
+            opts="copy-db backup check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -64,6 +64,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+            cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+            cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;copy-db'= {
@@ -74,11 +76,32 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'canvass;admin;backup'= {
+            cand --db 'The SQLite database file the server uses'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand --force 'Replace OUT if it exists'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;admin;check'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'canvass;admin;help'= {
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+            cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+            cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;help;copy-db'= {
+        }
+        &'canvass;admin;help;backup'= {
+        }
+        &'canvass;admin;help;check'= {
         }
         &'canvass;admin;help;help'= {
         }
@@ -419,8 +442,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;help;admin'= {
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+            cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+            cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
         }
         &'canvass;help;admin;copy-db'= {
+        }
+        &'canvass;help;admin;backup'= {
+        }
+        &'canvass;help;admin;check'= {
         }
         &'canvass;help;register'= {
         }

@@ -58,17 +58,30 @@ complete -c canvass -n "__fish_canvass_using_subcommand serve" -l trusted-proxy 
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l server -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -l timeout -r
 complete -c canvass -n "__fish_canvass_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -s h -l help -d 'Print help'
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
-complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -l timeout -d 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -s h -l help -d 'Print help'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -f -a "backup" -d 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -f -a "check" -d 'Check an installation: SQLite\'s integrity check, and that every survey\'s response count and every choice\'s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and not __fish_seen_subcommand_from copy-db backup check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l from -d 'The installation to copy: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB. Only read (its schema is brought up to date first, as `serve` would)' -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l to -d 'The database to fill, of the same forms: created if it is a missing SQLite file, and refused if it holds any data' -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l server -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -l timeout -r
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from copy-db" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from backup" -l db -d 'The SQLite database file the server uses' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from backup" -l server -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from backup" -l timeout -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from backup" -l force -d 'Replace OUT if it exists'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from check" -l db -d 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB' -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from check" -l server -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from check" -l timeout -r
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an installation: SQLite\'s integrity check, and that every survey\'s response count and every choice\'s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
 complete -c canvass -n "__fish_canvass_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l email -d 'The account\'s e-mail [prompted at a terminal]' -r
 complete -c canvass -n "__fish_canvass_using_subcommand register" -l server -d 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]' -r
@@ -260,6 +273,8 @@ complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_see
 complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and not __fish_seen_subcommand_from serve admin register login logout whoami status token survey sync outbox completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "copy-db" -d 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "backup" -d 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
+complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "check" -d 'Check an installation: SQLite\'s integrity check, and that every survey\'s response count and every choice\'s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Decode a token without verifying it: header, subject, issue and expiry times'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "print" -d 'Print the session token, for `$(canvass token print)` in scripts'
 complete -c canvass -n "__fish_canvass_using_subcommand help; and __fish_seen_subcommand_from survey" -f -a "list" -d 'List surveys: id, name, questions, responses, status, created, creator'

@@ -674,6 +674,55 @@ pub enum AdminCommand {
     /// set CANVASS_SECRET to it (for an SQLite installation without it, the contents of
     /// secret.key beside the database). Replicas on PostgreSQL need CANVASS_SECRET anyway.
     CopyDb(CopyDbArgs),
+    /// Take a consistent copy of an SQLite installation, also while its server runs and
+    /// writes, then print its size and the rows of each table.
+    ///
+    /// The copy is one snapshot (every response acknowledged before it began is in it) and
+    /// a database of its own, compacted, with no -wal file to go with it. It is written to a
+    /// temporary file beside OUT and renamed into place, readable by you alone. To restore:
+    /// stop the server, copy the backup over the database file (removing its -wal and -shm
+    /// files), start the server. For PostgreSQL use pg_dump.
+    Backup(BackupArgs),
+    /// Check an installation: SQLite's integrity check, and that every survey's response
+    /// count and every choice's count equal the responses recorded. Exit 1 with the
+    /// differences, one a line, when there are any.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The SQLite database file the server uses.
+    #[arg(
+        long,
+        env = "CANVASS_DB",
+        hide_env_values = true,
+        value_parser = DatabaseUrlParser,
+        value_name = "PATH"
+    )]
+    pub db: DatabaseUrl,
+    /// Where the copy goes.
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub not_for_servers: NotForServers,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB.
+    #[arg(
+        long,
+        env = "CANVASS_DB",
+        hide_env_values = true,
+        value_parser = DatabaseUrlParser,
+        value_name = "PATH|URL"
+    )]
+    pub db: DatabaseUrl,
+    #[command(flatten)]
+    pub not_for_servers: NotForServers,
 }
 
 #[derive(Debug, Args)]

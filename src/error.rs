@@ -3,7 +3,7 @@
 
 use crate::client::ClientError;
 use crate::generate::GenerateError;
-use crate::server::{CopyError, ServerError};
+use crate::server::{BackupError, CheckError, CopyError, ServerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,13 +15,21 @@ pub enum Error {
     Generate(#[from] GenerateError),
     #[error(transparent)]
     Copy(#[from] CopyError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+    #[error(transparent)]
+    Check(#[from] CheckError),
 }
 
 impl Error {
     /// The exit code `--help` documents; clap itself exits 2 on usage mistakes.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Server(_) | Error::Generate(_) | Error::Copy(_) => 1,
+            Error::Server(_)
+            | Error::Generate(_)
+            | Error::Copy(_)
+            | Error::Backup(_)
+            | Error::Check(_) => 1,
             Error::Client(error) => error.exit_code(),
         }
     }

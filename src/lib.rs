@@ -21,6 +21,8 @@ pub fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Completions(args) => Ok(generate::print_completions(args.shell)?),
         cli::Command::Generate(args) => Ok(generate::write_all(&args.dir)?),
         cli::Command::Admin(cli::AdminCommand::CopyDb(args)) => Ok(server::copy_db(&args)?),
+        cli::Command::Admin(cli::AdminCommand::Backup(args)) => Ok(server::backup(&args)?),
+        cli::Command::Admin(cli::AdminCommand::Check(args)) => Ok(server::check(&args)?),
         cli::Command::Client(command) => Ok(client::run(&cli.global, command)?),
     }
 }

@@ -53,6 +53,8 @@ const STDOUT_WRITERS: &[&str] = &[
     "generate.rs",
     "server/mod.rs",
     "server/copy_db.rs",
+    "server/backup.rs",
+    "server/check.rs",
 ];
 
 /// (folder, modules it must not use)

@@ -22,6 +22,7 @@ mod harness {
 }
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod contract;
 mod copy_db;

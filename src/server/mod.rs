@@ -3,7 +3,9 @@
 
 mod api_reference;
 mod auth;
+mod backup;
 mod cache;
+mod check;
 mod client_address;
 mod copy_db;
 mod error;
@@ -30,6 +32,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::ServeArgs;
+pub use backup::{BackupError, backup};
+pub use check::{CheckError, check};
 use client_address::TrustedProxies;
 pub use copy_db::{CopyError, copy_db};
 use error::error_chain;

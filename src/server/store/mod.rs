@@ -3,6 +3,7 @@
 //! PostgreSQL, shared by any number of `canvass serve` replicas.
 
 mod assemble;
+pub mod inspect;
 mod location;
 mod postgres;
 mod selection;

@@ -8,6 +8,7 @@
 //! - Other replicas' writes reach this one's reply cache through LISTEN/NOTIFY
 //!   (`listener.rs`); login failures and token generations are rows, read by every replica.
 
+mod inspect;
 mod lifecycle;
 mod listener;
 mod pool;

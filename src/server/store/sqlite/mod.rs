@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 mod connection;
+mod inspect;
 mod lifecycle;
 mod responses;
 mod surveys;

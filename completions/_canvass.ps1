@@ -57,6 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--max-connections-per-address', '--max-connections-per-address', [CompletionResultType]::ParameterName, 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt')
             [CompletionResult]::new('--registrations-per-hour', '--registrations-per-hour', [CompletionResultType]::ParameterName, 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off')
             [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The address respondents reach the server at, when it sits behind a reverse proxy (https://survey.example.org): links the server writes, such as an invitation''s, start with it. Without it they are paths on whatever address the client used')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -219,6 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
             [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
+            [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -326,6 +328,15 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'canvass;survey;share' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also draw the link as a QR code, for a phone''s camera')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts instead of text for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'canvass;survey;delete' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
@@ -377,6 +388,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
             [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
+            [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -416,6 +428,9 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;survey;help;invitations' {
+            break
+        }
+        'canvass;survey;help;share' {
             break
         }
         'canvass;survey;help;delete' {
@@ -565,6 +580,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change your survey: the wizard reopened on its current values, or --file')
             [CompletionResult]::new('invite', 'invite', [CompletionResultType]::ParameterValue, 'Make single-use invitation codes for your invitation-only survey, with their links')
             [CompletionResult]::new('invitations', 'invitations', [CompletionResultType]::ParameterValue, 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used')
+            [CompletionResult]::new('share', 'share', [CompletionResultType]::ParameterValue, 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete your survey and all its responses')
             [CompletionResult]::new('drafts', 'drafts', [CompletionResultType]::ParameterValue, 'List the drafts kept on this machine')
             [CompletionResult]::new('edit-draft', 'edit-draft', [CompletionResultType]::ParameterValue, 'Reopen a draft in the wizard, or replace it with --file')
@@ -603,6 +619,9 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;survey;invitations' {
+            break
+        }
+        'canvass;help;survey;share' {
             break
         }
         'canvass;help;survey;delete' {

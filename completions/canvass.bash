@@ -178,6 +178,9 @@ _canvass() {
             canvass__subcmd__help__subcmd__survey,results)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__results"
                 ;;
+            canvass__subcmd__help__subcmd__survey,share)
+                cmd="canvass__subcmd__help__subcmd__survey__subcmd__share"
+                ;;
             canvass__subcmd__help__subcmd__survey,show)
                 cmd="canvass__subcmd__help__subcmd__survey__subcmd__show"
                 ;;
@@ -253,6 +256,9 @@ _canvass() {
             canvass__subcmd__survey,results)
                 cmd="canvass__subcmd__survey__subcmd__results"
                 ;;
+            canvass__subcmd__survey,share)
+                cmd="canvass__subcmd__survey__subcmd__share"
+                ;;
             canvass__subcmd__survey,show)
                 cmd="canvass__subcmd__survey__subcmd__show"
                 ;;
@@ -303,6 +309,9 @@ _canvass() {
                 ;;
             canvass__subcmd__survey__subcmd__help,results)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__results"
+                ;;
+            canvass__subcmd__survey__subcmd__help,share)
+                cmd="canvass__subcmd__survey__subcmd__help__subcmd__share"
                 ;;
             canvass__subcmd__survey__subcmd__help,show)
                 cmd="canvass__subcmd__survey__subcmd__help__subcmd__show"
@@ -760,7 +769,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey)
-            opts="list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft"
+            opts="list show create respond results export close reopen edit invite invitations share delete drafts edit-draft publish delete-draft"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +979,20 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__survey__subcmd__results)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__survey__subcmd__share)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1264,7 +1287,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__serve)
-            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --server --timeout --help"
+            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --public-url --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1326,6 +1349,10 @@ _canvass() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --public-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1364,7 +1391,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey)
-            opts="-h --server --timeout --help list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft help"
+            opts="-h --server --timeout --help list show create respond results export close reopen edit invite invitations share delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1586,7 +1613,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__survey__subcmd__help)
-            opts="list show create respond results export close reopen edit invite invitations delete drafts edit-draft publish delete-draft help"
+            opts="list show create respond results export close reopen edit invite invitations share delete drafts edit-draft publish delete-draft help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1823,6 +1850,20 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__survey__subcmd__help__subcmd__share)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__survey__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1991,6 +2032,28 @@ _canvass() {
             ;;
         canvass__subcmd__survey__subcmd__results)
             opts="-h --json --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__survey__subcmd__share)
+            opts="-h --qr --json --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

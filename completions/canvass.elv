@@ -53,6 +53,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --max-connections-per-address 'Most connections one client address may hold open at once (an IPv6 client: its /64); past it, new connections from that address get 503. Loopback counts like any address; a --trusted-proxy, whose connections carry many clients, is exempt'
             cand --registrations-per-hour 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off'
             cand --trusted-proxy 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address'
+            cand --public-url 'The address respondents reach the server at, when it sits behind a reverse proxy (https://survey.example.org): links the server writes, such as an invitation''s, start with it. Without it they are paths on whatever address the client used'
             cand --server 'server'
             cand --timeout 'timeout'
             cand -h 'Print help (see more with ''--help'')'
@@ -193,6 +194,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand edit 'Change your survey: the wizard reopened on its current values, or --file'
             cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
             cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
+            cand share 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -288,6 +290,14 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'canvass;survey;share'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand --qr 'Also draw the link as a QR code, for a phone''s camera'
+            cand --json 'Print JSON for scripts instead of text for people'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'canvass;survey;delete'= {
             cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
             cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
@@ -334,6 +344,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand edit 'Change your survey: the wizard reopened on its current values, or --file'
             cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
             cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
+            cand share 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -362,6 +373,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;survey;help;invite'= {
         }
         &'canvass;survey;help;invitations'= {
+        }
+        &'canvass;survey;help;share'= {
         }
         &'canvass;survey;help;delete'= {
         }
@@ -481,6 +494,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand edit 'Change your survey: the wizard reopened on its current values, or --file'
             cand invite 'Make single-use invitation codes for your invitation-only survey, with their links'
             cand invitations 'List your survey''s invitations: each code''s first characters, when it was made, and whether it was used'
+            cand share 'The link respondents open in a browser to answer the survey (--qr draws it as a QR code in the terminal)'
             cand delete 'Delete your survey and all its responses'
             cand drafts 'List the drafts kept on this machine'
             cand edit-draft 'Reopen a draft in the wizard, or replace it with --file'
@@ -508,6 +522,8 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;help;survey;invite'= {
         }
         &'canvass;help;survey;invitations'= {
+        }
+        &'canvass;help;survey;share'= {
         }
         &'canvass;help;survey;delete'= {
         }

@@ -283,6 +283,13 @@ pub enum SurveyCommand {
     /// List your survey's invitations: each code's first characters, when it was made, and
     /// whether it was used.
     Invitations(SurveyArgs),
+    /// The link respondents open in a browser to answer the survey (--qr draws it as a QR
+    /// code in the terminal).
+    ///
+    /// The link is the server's address as this client knows it: share it from a client
+    /// that names the server the way respondents reach it (its public address, not
+    /// localhost). An invitation-only survey needs each person's own link: `survey invite`.
+    Share(ShareArgs),
     /// Delete your survey and all its responses.
     Delete(DeleteArgs),
     /// List the drafts kept on this machine.
@@ -326,6 +333,17 @@ pub struct SurveyIdArgs {
 pub struct SurveyArgs {
     #[command(flatten)]
     pub survey: SurveyIdArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    #[command(flatten)]
+    pub survey: SurveyIdArgs,
+    /// Also draw the link as a QR code, for a phone's camera.
+    #[arg(long)]
+    pub qr: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -646,8 +664,29 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address respondents reach the server at, when it sits behind a reverse proxy
+    /// (https://survey.example.org): links the server writes, such as an invitation's, start
+    /// with it. Without it they are paths on whatever address the client used.
+    #[arg(long, env = "CANVASS_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     #[command(flatten)]
     pub not_for_servers: NotForServers,
+}
+
+/// `--public-url`: an http(s) URL with a host and no query or fragment, since paths are
+/// appended to it.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("it must start with http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("it must name a host, e.g. https://survey.example.org".to_owned());
+    }
+    if rest.contains(['?', '#']) || rest.chars().any(char::is_whitespace) {
+        return Err("it must be a plain base URL, without ?, # or spaces".to_owned());
+    }
+    Ok(text.to_owned())
 }
 
 /// Work on a server's database directly, not through a server.
@@ -795,6 +834,27 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_public_url_is_an_http_base_with_a_host() {
+        for good in [
+            "https://surveys.example.org",
+            "http://10.0.0.1:5000/",
+            "https://x.org/canvass",
+        ] {
+            assert_eq!(parse_public_url(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "surveys.example.org",
+            "ftp://x.org",
+            "https://",
+            "https:///s",
+            "https://x.org/?a",
+            "https://x .org",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
     }
 
     fn help_of(path: &[&str]) -> String {

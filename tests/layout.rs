@@ -32,10 +32,17 @@ const ROOMS: &[(&str, &[&str])] = &[
     ("toml", &["client/config.rs"]),
     // Times on the wire are the domain's `Timestamp`; the client's renderer shows them.
     ("jiff", &["client/render.rs", "domain/settings.rs"]),
-    ("sha2", &["server/invitation_code.rs"]),
+    (
+        "sha2",
+        &["server/invitation_code.rs", "server/web/form_token.rs"],
+    ),
+    // The web pages' markup, escaped by construction, checked at compile time.
+    ("maud", &["server/web/"]),
+    ("hmac", &["server/web/form_token.rs"]),
+    ("qrcode", &["client/commands/survey/share.rs"]),
     ("hex", &["server/invitation_code.rs"]),
     ("unicode_width", &["client/render/table.rs"]),
-    ("base64", &["client/jwt.rs"]),
+    ("base64", &["client/jwt.rs", "server/web/form_token.rs"]),
     ("clap_mangen", &["generate.rs"]),
     // Schemas derive on the wire types; the document is assembled in one place.
     ("utoipa", &["protocol/", "server/openapi.rs"]),

@@ -230,9 +230,14 @@ impl ApiClient {
             .map_err(|e| self.about_survey(id, e))
     }
 
-    /// A path the server gave (an invitation's `/s/7?i=…`) as an absolute URL on it.
-    pub fn url_of(&self, path: &str) -> String {
-        self.url(path)
+    /// A link the server gave (an invitation's `/s/7?i=…`) as an absolute URL: on this
+    /// server when it is a path, as it is when the server made it absolute (`--public-url`).
+    pub fn url_of(&self, link: &str) -> String {
+        if link.starts_with('/') {
+            self.url(link)
+        } else {
+            link.to_owned()
+        }
     }
 
     /// The server answers 204 with no body.

@@ -13,7 +13,7 @@ use super::validation::ValidationError;
 pub struct Timestamp(i64);
 
 impl Timestamp {
-    pub fn from_unix(seconds: i64) -> Self {
+    pub const fn from_unix(seconds: i64) -> Self {
         Timestamp(seconds)
     }
 

@@ -124,7 +124,8 @@ pub struct NewInvitationBody {
     pub id: i64,
     /// The code a respondent sends as `invitation`.
     pub code: String,
-    /// The survey's web page with the code, relative to the server (`/s/7?i=CODE`).
+    /// The survey's web page with the code: a path on the server (`/s/7?i=CODE`), or an
+    /// absolute URL when the server has a public URL (`--public-url`).
     pub url: String,
 }
 

@@ -47,6 +47,24 @@ pub fn close(id: i64) -> String {
     format!("{SURVEYS}{id}/close/")
 }
 
+/// The survey's web page for respondents.
+pub fn page(id: i64) -> String {
+    format!("/s/{id}")
+}
+
+/// Where the web form sends the respondent once their answers are recorded.
+pub fn page_thanks(id: i64) -> String {
+    format!("/s/{id}/thanks")
+}
+
+/// The survey's public results page (404 unless its owner made results public).
+pub fn page_results(id: i64) -> String {
+    format!("/s/{id}/results")
+}
+
+/// The web pages' one stylesheet.
+pub const PAGE_STYLESHEET: &str = "/s/style.css";
+
 pub fn reopen(id: i64) -> String {
     format!("{SURVEYS}{id}/reopen/")
 }

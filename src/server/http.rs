@@ -103,6 +103,15 @@ impl Request {
         form_urlencoded::parse(self.query.as_bytes()).find_map(|(k, v)| (k == key).then_some(v))
     }
 
+    /// The body as `application/x-www-form-urlencoded` pairs, percent-decoded, in order (a
+    /// checkbox group repeats its name). Bytes that are not UTF-8 become U+FFFD, as browsers
+    /// only send UTF-8 to a page that declares it.
+    pub fn form(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
     /// The body as JSON of type `T`. A wrong type names its field (`questions[0].choices`).
     pub fn json<T: RequestBody>(&self) -> Result<T, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
@@ -188,6 +197,29 @@ impl Reply {
 
     pub fn csv(text: String) -> Reply {
         Reply::new(200, "text/csv; charset=utf-8", text.into_bytes())
+    }
+
+    /// A web page (`server::web`), UTF-8.
+    pub fn html(status: u16, page: String) -> Reply {
+        Reply::new(status, "text/html; charset=utf-8", page.into_bytes())
+    }
+
+    /// A static file of `content_type`, compiled in.
+    pub fn asset(content_type: &'static str, bytes: &'static [u8]) -> Reply {
+        Reply::new(200, content_type, bytes.to_vec())
+    }
+
+    /// 303 See Other to `location`: after a form post, the browser GETs it, so reloading
+    /// the page it lands on never posts the form again.
+    pub fn see_other(location: &str) -> Reply {
+        Reply::new(303, "text/plain; charset=utf-8", Vec::new()).with_header("Location", location)
+    }
+
+    /// The same reply with one more header.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn error(error: &ApiError) -> Reply {

@@ -21,6 +21,7 @@ mod secret;
 pub mod store;
 mod throttle;
 mod token;
+mod web;
 
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
@@ -81,6 +82,8 @@ pub struct ServeConfig {
     pub throttle: ThrottleConfig,
     /// From `CANVASS_SECRET`; `None` means the key file beside the database.
     pub secret: Option<String>,
+    /// Where respondents reach the server (`--public-url`), without a trailing slash.
+    pub public_url: Option<String>,
 }
 
 /// Why the server could not start.
@@ -161,6 +164,9 @@ impl ServeConfig {
                 window: LOGIN_WINDOW,
                 registrations_per_address: args.registrations_per_hour,
             },
+            public_url: args
+                .public_url
+                .map(|url| url.trim_end_matches('/').to_owned()),
             secret: std::env::var("CANVASS_SECRET")
                 .ok()
                 .filter(|s| !s.is_empty()),
@@ -214,6 +220,8 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         cache: cache::ReplyCache::new(config.cache_size),
         listing_limit: config.listing_limit,
         survey_quota: quota::SurveyQuota::new(config.surveys_per_hour),
+        forms: web::FormTokens::new(&key),
+        public_url: config.public_url.clone(),
     };
     // Registered before binding, so a signal that arrives right after the address line is
     // printed is never missed.

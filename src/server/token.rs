@@ -16,6 +16,12 @@ impl SigningKey {
     pub fn new(bytes: Vec<u8>) -> Self {
         Self(bytes)
     }
+
+    /// The key's bytes, for deriving the other keys the server signs with
+    /// (`web::form_token`); never for showing.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for SigningKey {

@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use crate::domain::Survey;
+use crate::protocol::paths;
 use crate::protocol::{
     InvitationBody, InvitationsBody, InvitationsRequest, NewInvitationBody, NewInvitationsBody,
 };
@@ -24,7 +25,13 @@ pub fn create(survey: &Survey, req: &Request, cx: &Ctx) -> Result<Reply, ApiErro
         .zip(codes)
         .map(|(invitation, code)| NewInvitationBody {
             id: invitation.id,
-            url: format!("/s/{}?i={code}", survey.id.0),
+            // Absolute with `--public-url`, so the owner can hand the link on as it is;
+            // otherwise a path on this server, which the CLI completes with its server URL.
+            url: format!(
+                "{}{}?i={code}",
+                cx.public_url.as_deref().unwrap_or_default(),
+                paths::page(survey.id.0)
+            ),
             code,
         })
         .collect();

@@ -10,7 +10,7 @@ use crate::protocol::SurveyBody;
 use crate::server::cache::Fresh;
 use crate::server::error::ApiError;
 use crate::server::http::Reply;
-use crate::server::store::{Listing, Page, Store};
+use crate::server::store::{Page, Store};
 
 /// The most JSON the bare listing holds: about a thousand surveys of ordinary size.
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -25,7 +25,7 @@ pub fn build(
     (limit, max_bytes): (u64, usize),
     now: Timestamp,
 ) -> Result<Fresh, ApiError> {
-    let (_, total) = store.list_surveys(Listing::Page(Page { number: 1, size: 1 }))?;
+    let (_, total) = store.list_surveys(Page { number: 1, size: 1 })?;
     let mut newest_first: Vec<Vec<u8>> = Vec::new();
     let (mut bytes, mut until) = (2, None::<Timestamp>);
     // Pages shift if surveys are deleted meanwhile: nothing at or above the oldest id taken
@@ -34,7 +34,7 @@ pub fn build(
     let mut floor = i64::MAX;
     let mut number = total.div_ceil(PAGE);
     'pages: while number >= 1 {
-        let (surveys, _) = store.list_surveys(Listing::Page(Page { number, size: PAGE }))?;
+        let (surveys, _) = store.list_surveys(Page { number, size: PAGE })?;
         for survey in surveys.iter().rev() {
             if survey.id.0 >= floor {
                 continue;

@@ -22,6 +22,7 @@ use super::routes::{self, Access, Endpoint, Lookup};
 use super::store::Store;
 use super::throttle::LoginThrottle;
 use super::token::Tokens;
+use super::web::{self, FormTokens};
 use crate::domain::{Survey, SurveyId, User};
 
 /// What every handler may use.
@@ -34,6 +35,10 @@ pub struct Ctx {
     /// How many of the newest surveys the seed's unpaged listing holds.
     pub listing_limit: u64,
     pub survey_quota: SurveyQuota,
+    /// Signs and checks the web form's one-time tokens.
+    pub forms: FormTokens,
+    /// `--public-url`, without a trailing slash: the base of links the server writes.
+    pub public_url: Option<String>,
 }
 
 /// Who is calling, as far as the route's `Access` asks.
@@ -83,8 +88,12 @@ fn no_survey_in_path() -> ApiError {
     ApiError::Internal("the route table names a survey route without {id}".into())
 }
 
-/// Answers one API request (CORS pre-flight is the HTTP layer's job).
+/// Answers one request: the web pages under `/s/`, the API everywhere else (CORS
+/// pre-flight is the HTTP layer's job).
 pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+    if web::owns(&req.path) {
+        return Ok(web::handle(req, cx));
+    }
     let (route, survey) = match routes::find(&req.method, &req.path) {
         Lookup::Route { route, survey } => (route, survey),
         Lookup::MethodNotAllowed(allowed) => {

@@ -10,7 +10,7 @@ use crate::server::auth::AuthError;
 use crate::server::cache::{CacheKey, Fresh};
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
-use crate::server::store::{Listing, Page};
+use crate::server::store::Page;
 
 const DEFAULT_PER_PAGE: u64 = 20;
 const MAX_PER_PAGE: u64 = 100;
@@ -45,7 +45,7 @@ pub fn list(req: &Request, cx: &Ctx, caller: Option<&User>) -> Result<Reply, Api
     )?;
     let slice = Page { number, size };
     let (surveys, total) = match creator {
-        None => cx.store.list_surveys(Listing::Page(slice))?,
+        None => cx.store.list_surveys(slice)?,
         Some(user) => cx.store.list_surveys_by(user, slice)?,
     };
     Ok(Reply::ok(&SurveyPage {

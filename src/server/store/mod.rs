@@ -115,14 +115,6 @@ impl Recorded {
     }
 }
 
-/// Which surveys a listing wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
-    /// The newest `n`, oldest first: the seed's unpaged array, bounded (issue 13).
-    Newest(u64),
-    Page(Page),
-}
-
 /// A page request: 1-based page number and page size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -147,7 +139,7 @@ pub trait Store: Send + Sync {
     /// `NotFound` if absent.
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
     /// That slice of all surveys, oldest first, and how many there are in all.
-    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError>;
+    fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError>;
     /// Oldest first, the surveys `creator` made: that page of them and how many there are.
     fn list_surveys_by(
         &self,

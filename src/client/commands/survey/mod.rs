@@ -15,6 +15,7 @@ mod publish;
 mod reopen;
 mod respond;
 mod results;
+mod share;
 mod show;
 
 pub(crate) use list::every_page as every_survey;
@@ -37,6 +38,7 @@ pub fn run(command: SurveyCommand, cx: &Context) -> Result<(), ClientError> {
         SurveyCommand::Edit(args) => edit::run(&args, cx),
         SurveyCommand::Invite(args) => invite::run(&args, cx),
         SurveyCommand::Invitations(args) => invitations::run(&args, cx),
+        SurveyCommand::Share(args) => share::run(&args, cx),
         SurveyCommand::Delete(args) => delete::run(&args, cx),
         SurveyCommand::Drafts(args) => drafts::run(&args, cx),
         SurveyCommand::EditDraft(args) => edit_draft::run(&args, cx),

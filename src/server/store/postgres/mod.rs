@@ -26,7 +26,7 @@ use pool::{Pool, is_unique_violation, with_retry};
 use surveys::{load_responses, load_results, load_survey, load_surveys, unsigned};
 
 use super::{
-    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
+    Entity, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
     from_epoch_millis, rekeyed,
 };
 use crate::domain::{
@@ -342,11 +342,11 @@ impl Store for PostgresStore {
         self.read(|conn| load_survey(&mut conn.client, id))
     }
 
-    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError> {
+    fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError> {
         self.read(|conn| {
             // One snapshot for the slice and its total.
             let mut tx = conn.client.build_transaction().read_only(true).start()?;
-            let surveys = load_surveys(&mut tx, &listing.into())?;
+            let surveys = load_surveys(&mut tx, &Selection::Page(page))?;
             let total = unsigned(tx.query_one("SELECT COUNT(*) FROM surveys", &[])?.get(0));
             tx.commit()?;
             Ok((surveys, total))

@@ -27,13 +27,6 @@ pub(super) fn load_surveys(
         Selection::One(id) => {
             client.query(&format!("{SURVEY_COLUMNS} WHERE s.id = $1"), &[&id.0])?
         }
-        Selection::Newest(n) => client.query(
-            &format!(
-                "{SURVEY_COLUMNS} WHERE s.id IN (SELECT id FROM surveys ORDER BY id DESC LIMIT $1)
-                 ORDER BY s.id"
-            ),
-            &[&i64::try_from(*n).unwrap_or(i64::MAX)],
-        )?,
         Selection::Page(page) => {
             let (limit, offset) = slice(page);
             client.query(

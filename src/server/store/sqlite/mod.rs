@@ -22,7 +22,7 @@ use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 
 use super::{
-    Entity, Listing, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
+    Entity, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
     from_epoch_millis,
 };
 use crate::domain::{
@@ -271,10 +271,10 @@ impl Store for SqliteStore {
         self.with_conn(|conn| load_survey(conn, id))
     }
 
-    fn list_surveys(&self, listing: Listing) -> Result<(Vec<Survey>, u64), StoreError> {
+    fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError> {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
-            let surveys = load_surveys(&tx, &listing.into())?;
+            let surveys = load_surveys(&tx, &Selection::Page(page))?;
             let total = tx.query_row("SELECT COUNT(*) FROM surveys", [], |r| r.get(0))?;
             Ok((surveys, total))
         })

@@ -18,11 +18,6 @@ pub(super) fn load_surveys(
 ) -> Result<Vec<Survey>, StoreError> {
     let (filter, key, (limit, offset)) = match selection {
         Selection::One(id) => ("WHERE s.id = ?1", id.0, (1, 0)),
-        Selection::Newest(n) => (
-            "WHERE s.id IN (SELECT id FROM surveys ORDER BY id DESC LIMIT ?1)",
-            i64::try_from(*n).unwrap_or(i64::MAX),
-            (-1, 0),
-        ),
         Selection::Page(p) => ("WHERE ?1 = ?1", 0, slice(p)),
         Selection::CreatorPage(creator, p) => ("WHERE s.creator_id = ?1", creator.0, slice(p)),
     };

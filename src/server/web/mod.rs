@@ -1,0 +1,55 @@
+//! The server's web pages for respondents (issue 16): a survey as an HTML form at `/s/<id>`,
+//! its confirmation, its public results and one stylesheet. Nothing needs JavaScript, no
+//! cookie is set and no request leaves the origin. Dispatch is here; markup, form reading,
+//! the form token and headers have a file each.
+
+mod form;
+mod form_token;
+mod headers;
+mod layout;
+mod mistakes;
+mod notice;
+mod page_error;
+mod respond;
+mod results;
+mod results_page;
+mod route;
+mod style;
+mod survey_form;
+
+pub use form_token::FormTokens;
+pub use route::owns;
+
+use super::handlers::Ctx;
+use super::http::{Reply, Request};
+use page_error::PageError;
+use route::{Lookup, Page};
+
+/// Answers a request for a path under `/s/`: always a page, errors included, never JSON.
+pub fn handle(req: &Request, cx: &Ctx) -> Reply {
+    let reply = match route::find(&req.method, &req.path) {
+        Lookup::Page { page, post } => match (page, post) {
+            (Page::Form(id), false) => respond::show(id, req, cx),
+            (Page::Form(id), true) => respond::submit(id, req, cx),
+            (Page::Thanks(id), _) => respond::thanks(id, cx),
+            (Page::Results(id), _) => results::show(id, cx),
+            (Page::Stylesheet, _) => Ok(style::reply()),
+        },
+        Lookup::MethodNotAllowed(allowed) => Err(PageError::MethodNotAllowed { allowed }),
+        Lookup::NotFound => Err(PageError::NotFound),
+    };
+    headers::secured(reply.unwrap_or_else(|error| error_page(&error)))
+}
+
+fn error_page(error: &PageError) -> Reply {
+    match error {
+        PageError::Internal(detail) => tracing::error!("web page: {detail}"),
+        PageError::StaleForm(why) => tracing::info!("form refused: {why}"),
+        _ => {}
+    }
+    let reply = headers::page(error.status(), notice::error(error));
+    match error {
+        PageError::MethodNotAllowed { allowed } => reply.with_header("Allow", *allowed),
+        _ => reply,
+    }
+}

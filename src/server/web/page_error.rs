@@ -1,0 +1,62 @@
+//! `PageError`: why a page cannot be what was asked, and the one place that gives each
+//! reason its status. Store errors convert here once, as `server::error` does for the API.
+
+use super::form_token::FormTokenError;
+use crate::domain::{InvitationRefusal, NotTaking, SurveyId, Timestamp};
+use crate::server::error::error_chain;
+use crate::server::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("no such page or survey")]
+    NotFound,
+    /// Closed by its owner, full or past its window.
+    #[error("the survey is closed")]
+    Closed,
+    #[error("the survey is not open yet")]
+    NotYetOpen { opens_at: Option<Timestamp> },
+    /// It takes one response per user, which needs an account; the page has no login (yet).
+    #[error("survey {0} needs an account")]
+    NeedsAccount(SurveyId),
+    #[error(transparent)]
+    StaleForm(#[from] FormTokenError),
+    #[error(transparent)]
+    Invitation(InvitationRefusal),
+    #[error("method not allowed")]
+    MethodNotAllowed { allowed: &'static str },
+    /// Logged; the respondent only learns that something went wrong.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PageError {
+    pub fn status(&self) -> u16 {
+        match self {
+            PageError::NotFound => 404,
+            // Gone, and not coming back by itself (an owner's reopen is the exception).
+            PageError::Closed => 410,
+            // As the API answers a response to a survey that is not taking any.
+            PageError::NotYetOpen { .. } | PageError::Invitation(InvitationRefusal::Used) => 409,
+            PageError::NeedsAccount(_) | PageError::Invitation(_) => 403,
+            PageError::StaleForm(_) => 400,
+            PageError::MethodNotAllowed { .. } => 405,
+            PageError::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => PageError::NotFound,
+            StoreError::NotTaking(NotTaking::NotYetOpen { at, .. }) => {
+                PageError::NotYetOpen { opens_at: Some(at) }
+            }
+            StoreError::NotTaking(_) => PageError::Closed,
+            StoreError::Invitation(refusal) => PageError::Invitation(refusal),
+            // Neither can happen to a page's response (no user; the client id is a token
+            // bound to this survey), so either is a bug worth the log.
+            other => PageError::Internal(error_chain(&other)),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Which page a path under `/s/` names. Pure, like the API's route table, but kept apart
+//! from it: that table is the API's published contract (OpenAPI, `docs/API.md`), and pages
+//! are not part of it.
+
+use crate::domain::SurveyId;
+use crate::protocol::paths;
+use crate::server::http::Method;
+
+/// Everything the web pages live under.
+const PREFIX: &str = "/s/";
+
+/// A page, with the survey it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `GET` shows the form, `POST` takes it.
+    Form(SurveyId),
+    Thanks(SurveyId),
+    Results(SurveyId),
+    Stylesheet,
+}
+
+/// What a request under `/s/` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The page, and whether the request posts to it.
+    Page {
+        page: Page,
+        post: bool,
+    },
+    /// The page exists but not for this method: the `Allow` header's value.
+    MethodNotAllowed(&'static str),
+    NotFound,
+}
+
+/// Whether `path` belongs to the web pages rather than the API.
+pub fn owns(path: &str) -> bool {
+    path.starts_with(PREFIX) || path == "/s"
+}
+
+/// The page `method` and `path` ask for. A trailing slash is taken, as the API takes it.
+pub fn find(method: &Method, path: &str) -> Lookup {
+    let Some(page) = page(path) else {
+        return Lookup::NotFound;
+    };
+    let takes_post = matches!(page, Page::Form(_));
+    match method {
+        Method::Get | Method::Head => Lookup::Page { page, post: false },
+        Method::Post if takes_post => Lookup::Page { page, post: true },
+        _ if takes_post => Lookup::MethodNotAllowed("GET, HEAD, POST"),
+        _ => Lookup::MethodNotAllowed("GET, HEAD"),
+    }
+}
+
+fn page(path: &str) -> Option<Page> {
+    if path == paths::PAGE_STYLESHEET {
+        return Some(Page::Stylesheet);
+    }
+    let rest = path.strip_prefix(PREFIX)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let (id, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let id = survey_id(id)?;
+    match tail {
+        "" => Some(Page::Form(id)),
+        "thanks" => Some(Page::Thanks(id)),
+        "results" => Some(Page::Results(id)),
+        _ => None,
+    }
+}
+
+/// Digits only, as the API reads an id: `+1`, `01x` or `%31` name no survey.
+fn survey_id(id: &str) -> Option<SurveyId> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().map(SurveyId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Lookup {
+        find(&Method::Get, path)
+    }
+
+    #[test]
+    fn each_page_has_its_path() {
+        let page = |page| Lookup::Page { page, post: false };
+        assert_eq!(get(&paths::page(7)), page(Page::Form(SurveyId(7))));
+        assert_eq!(get("/s/7/"), page(Page::Form(SurveyId(7))));
+        assert_eq!(get(&paths::page_thanks(7)), page(Page::Thanks(SurveyId(7))));
+        assert_eq!(
+            get(&paths::page_results(7)),
+            page(Page::Results(SurveyId(7)))
+        );
+        assert_eq!(get(paths::PAGE_STYLESHEET), page(Page::Stylesheet));
+        assert_eq!(
+            find(&Method::Post, &paths::page(7)),
+            Lookup::Page {
+                page: Page::Form(SurveyId(7)),
+                post: true
+            }
+        );
+    }
+
+    #[test]
+    fn other_paths_and_methods_are_refused() {
+        for path in [
+            "/s",
+            "/s/",
+            "/s/x",
+            "/s/+1",
+            "/s/7/other",
+            "/s/7/thanks/more",
+            "/s/99999999999999999999",
+        ] {
+            assert!(owns(path), "{path}");
+            assert_eq!(get(path), Lookup::NotFound, "{path}");
+        }
+        assert!(!owns("/api/surveys/"));
+        assert!(!owns("/sx"));
+        assert_eq!(
+            find(&Method::Delete, "/s/7"),
+            Lookup::MethodNotAllowed("GET, HEAD, POST")
+        );
+        assert_eq!(
+            find(&Method::Post, "/s/7/results"),
+            Lookup::MethodNotAllowed("GET, HEAD")
+        );
+    }
+}

@@ -56,13 +56,15 @@ fn token(server: &TestServer, path: &str) -> String {
     hidden(&form.text(), "token")
 }
 
+/// Sends the form of the page at `path` as a browser does: to its action, `…/answer`.
 fn post_form(server: &TestServer, path: &str, fields: &[(&str, String)]) -> Response {
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();
+    let action = format!("{}/answer", path.trim_end_matches('/'));
     server.request(
         "POST",
-        path,
+        &action,
         &[("Content-Type", "application/x-www-form-urlencoded")],
         body.as_bytes(),
     )
@@ -122,7 +124,12 @@ fn a_survey_is_a_form_with_one_fieldset_per_question_and_every_control_labelled(
     let (survey, _) = create(&server, "Team lunch", &json!({}));
     let reply = server.get(&page_of(&survey));
     let html = assert_html(&reply, 200, "form");
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    // Kept by the browser for its back button, asked for again on any other visit.
+    assert_eq!(reply.header("cache-control"), Some("private, no-cache"));
+    assert!(
+        html.contains(&format!(r#"action="{}/answer""#, page_of(&survey))),
+        "{html}"
+    );
     assert!(
         html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
         "{html}"
@@ -465,7 +472,10 @@ fn every_web_reply_carries_the_security_headers_and_the_stylesheet_is_self_conta
 
     let wrong = server.request("DELETE", "/s/1", &[], b"");
     assert_html(&wrong, 405, "405");
-    assert_eq!(wrong.header("allow"), Some("GET, HEAD, POST"));
+    assert_eq!(wrong.header("allow"), Some("GET, HEAD"));
+    let fetched = server.get("/s/1/answer");
+    assert_html(&fetched, 405, "GET of the form's action");
+    assert_eq!(fetched.header("allow"), Some("POST"));
     // The API is untouched: still JSON.
     let api = server.get("/api/nope");
     assert!(

@@ -53,6 +53,11 @@ pub fn page(id: i64) -> String {
 }
 
 /// Where the web form sends the respondent once their answers are recorded.
+/// Where the survey's form posts its answers.
+pub fn page_answer(id: i64) -> String {
+    format!("/s/{id}/answer")
+}
+
 pub fn page_thanks(id: i64) -> String {
     format!("/s/{id}/thanks")
 }

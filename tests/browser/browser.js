@@ -5,8 +5,11 @@ import puppeteer from 'puppeteer-core';
 import { join } from 'node:path';
 
 // The flags issue 16 names: no sandbox (CI runs as root in a container), and none of Chromium's
-// own traffic (updates, sync, first-run pages), so every request seen is the page's.
+// own traffic (updates, sync, first-run pages), so every request seen is the page's. Without
+// the back/forward cache, as Firefox and Safari go back from a `no-store` page: the back
+// button must then be safe by the HTTP cache alone.
 const FLAGS = [
+  '--disable-features=BackForwardCache',
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -132,10 +132,10 @@ async function putRight(tab, s) {
   check((await s.responses()) === 1, 'the first response was not counted once');
 }
 
-// Another response: sent, then the back button, then the same page sent again. Chromium shows
-// the page from its back/forward cache. Where that cache is off (`--disable-features=
-// BackForwardCache`) back fetches a new form, whose new token counts again: the page is
-// `Cache-Control: no-store`, and the POST to its own address drops it from the HTTP cache too.
+// Another response: sent, then the back button, then the same page sent again. The browser runs
+// without its back/forward cache, so back shows the form from the HTTP cache: the form is
+// `private, no-cache` and posts to `/answer`, not to itself, so that copy — and its one-time
+// token — is still there, and sending it again records nothing new.
 async function backAndAgain(tab, s) {
   await tab.goto(s.page);
   await tab.pick(s.where.id, s.pub);

@@ -17,6 +17,13 @@ pub fn page(status: u16, markup: Markup) -> Reply {
     Reply::html(status, markup.into_string()).with_header("Cache-Control", "no-store")
 }
 
+/// The form: kept by the browser alone, and asked for again on every visit — but the back
+/// button shows the copy it kept, one-time token and all, so going back and sending it
+/// again records nothing new. (`no-store` would make the back button fetch a new form.)
+pub fn form(markup: Markup) -> Reply {
+    Reply::html(200, markup.into_string()).with_header("Cache-Control", "private, no-cache")
+}
+
 /// `reply` with the headers every web reply carries.
 pub fn secured(reply: Reply) -> Reply {
     reply

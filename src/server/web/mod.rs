@@ -29,8 +29,8 @@ use route::{Lookup, Page};
 pub fn handle(req: &Request, cx: &Ctx) -> Reply {
     let reply = match route::find(&req.method, &req.path) {
         Lookup::Page { page, post } => match (page, post) {
-            (Page::Form(id), false) => respond::show(id, req, cx),
-            (Page::Form(id), true) => respond::submit(id, req, cx),
+            (Page::Form(id), _) => respond::show(id, req, cx),
+            (Page::Answer(id), _) => respond::submit(id, req, cx),
             (Page::Thanks(id), _) => respond::thanks(id, cx),
             (Page::Results(id), _) => results::show(id, cx),
             (Page::Stylesheet, _) => Ok(style::reply()),

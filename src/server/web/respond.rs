@@ -38,10 +38,10 @@ pub fn show(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
         token: &token,
         invitation: invitation.as_deref(),
     };
-    Ok(headers::page(200, survey_form::render(&survey, &state)))
+    Ok(headers::form(survey_form::render(&survey, &state)))
 }
 
-/// `POST /s/<id>`: 303 to the thanks page once recorded (or recorded before: the token is
+/// `POST /s/<id>/answer`: 303 to the thanks page once recorded (or recorded before: the token is
 /// the response's client id); 422 with the form again, answers kept, when they break a rule.
 pub fn submit(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
     let survey = cx.store.get_survey(id)?;

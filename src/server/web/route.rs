@@ -12,8 +12,14 @@ const PREFIX: &str = "/s/";
 /// A page, with the survey it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
-    /// `GET` shows the form, `POST` takes it.
+    /// `GET`: the form.
     Form(SurveyId),
+    /// `POST`: the form's answers. Not the form's own address, so that posting does not
+    /// evict the form from the browser's cache: the back button then shows the same form,
+    /// same token, and sending it again is recognised (without a back/forward cache, which
+    /// only Chromium has, a form posted to itself came back with a new token and counted
+    /// twice — found by the browser harness).
+    Answer(SurveyId),
     Thanks(SurveyId),
     Results(SurveyId),
     Stylesheet,
@@ -42,11 +48,10 @@ pub fn find(method: &Method, path: &str) -> Lookup {
     let Some(page) = page(path) else {
         return Lookup::NotFound;
     };
-    let takes_post = matches!(page, Page::Form(_));
-    match method {
-        Method::Get | Method::Head => Lookup::Page { page, post: false },
-        Method::Post if takes_post => Lookup::Page { page, post: true },
-        _ if takes_post => Lookup::MethodNotAllowed("GET, HEAD, POST"),
+    match (method, page) {
+        (Method::Post, Page::Answer(_)) => Lookup::Page { page, post: true },
+        (_, Page::Answer(_)) => Lookup::MethodNotAllowed("POST"),
+        (Method::Get | Method::Head, _) => Lookup::Page { page, post: false },
         _ => Lookup::MethodNotAllowed("GET, HEAD"),
     }
 }
@@ -61,6 +66,7 @@ fn page(path: &str) -> Option<Page> {
     let id = survey_id(id)?;
     match tail {
         "" => Some(Page::Form(id)),
+        "answer" => Some(Page::Answer(id)),
         "thanks" => Some(Page::Thanks(id)),
         "results" => Some(Page::Results(id)),
         _ => None,
@@ -95,9 +101,9 @@ mod tests {
         );
         assert_eq!(get(paths::PAGE_STYLESHEET), page(Page::Stylesheet));
         assert_eq!(
-            find(&Method::Post, &paths::page(7)),
+            find(&Method::Post, &paths::page_answer(7)),
             Lookup::Page {
-                page: Page::Form(SurveyId(7)),
+                page: Page::Answer(SurveyId(7)),
                 post: true
             }
         );
@@ -120,8 +126,12 @@ mod tests {
         assert!(!owns("/api/surveys/"));
         assert!(!owns("/sx"));
         assert_eq!(
-            find(&Method::Delete, "/s/7"),
-            Lookup::MethodNotAllowed("GET, HEAD, POST")
+            find(&Method::Post, "/s/7"),
+            Lookup::MethodNotAllowed("GET, HEAD")
+        );
+        assert_eq!(
+            find(&Method::Get, "/s/7/answer"),
+            Lookup::MethodNotAllowed("POST")
         );
         assert_eq!(
             find(&Method::Post, "/s/7/results"),

@@ -45,7 +45,7 @@ pub fn render(survey: &Survey, state: &FormState<'_>) -> Markup {
         @if any_required {
             p.hint { "Questions marked “required” need an answer." }
         }
-        form method="post" action=(paths::page(survey.id.0)) {
+        form method="post" action=(paths::page_answer(survey.id.0)) {
             input type="hidden" name=(form::TOKEN) value=(state.token);
             @if let Some(code) = state.invitation {
                 input type="hidden" name=(form::INVITATION) value=(code);

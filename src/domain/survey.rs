@@ -249,6 +249,18 @@ pub struct Choice {
     pub selected: u64,
 }
 
+/// A stored question as one to write again (an edit keeps it, the wizard offers it).
+impl From<&Question> for NewQuestion {
+    fn from(q: &Question) -> Self {
+        NewQuestion {
+            text: q.text.clone(),
+            kind: q.kind,
+            required: q.required,
+            choices: q.choices.iter().map(|c| c.text.clone()).collect(),
+        }
+    }
+}
+
 impl Survey {
     pub fn is_closed(&self) -> bool {
         self.status == SurveyStatus::Closed

@@ -59,16 +59,7 @@ impl SurveyEdit {
         // Checked as a whole, as a new survey is: the kept questions already passed.
         let questions = match self.questions {
             Some(questions) => questions,
-            None => survey
-                .questions
-                .iter()
-                .map(|q| NewQuestion {
-                    text: q.text.clone(),
-                    kind: q.kind,
-                    required: q.required,
-                    choices: q.choices.iter().map(|c| c.text.clone()).collect(),
-                })
-                .collect(),
+            None => survey.questions.iter().map(NewQuestion::from).collect(),
         };
         let mut checked =
             NewSurvey::new(name, one_response_per_user, questions)?.with_settings(settings)?;

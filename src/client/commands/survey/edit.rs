@@ -112,16 +112,7 @@ fn as_new(survey: &Survey) -> NewSurvey {
 }
 
 fn questions_of(survey: &Survey) -> Vec<NewQuestion> {
-    survey
-        .questions
-        .iter()
-        .map(|q| NewQuestion {
-            text: q.text.clone(),
-            kind: q.kind,
-            required: q.required,
-            choices: q.choices.iter().map(|c| c.text.clone()).collect(),
-        })
-        .collect()
+    survey.questions.iter().map(NewQuestion::from).collect()
 }
 
 /// What differs between `survey` and `edited`: each part given only when it changed, so an

@@ -798,3 +798,20 @@ fn a_user_can_ask_whether_and_when_they_responded() {
     let unknown = server.get_as(&paths::my_response(999_999), &ann).error(404);
     assert_eq!(unknown["message"], "no such survey", "{unknown}");
 }
+
+#[test]
+fn liveness_and_readiness_probes_answer_and_readiness_fails_when_the_database_is_gone() {
+    let server = TestServer::start_sqlite();
+    for probe in [paths::LIVE, paths::READY] {
+        assert_eq!(server.get(probe).expect(200)["status"], "ok", "{probe}");
+    }
+    std::fs::remove_file(server.db_path()).unwrap();
+    let refused = server.get(paths::READY).error(503);
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("not ready:") && message.contains("is gone"),
+        "{message}"
+    );
+    // The process still answers: liveness is not readiness.
+    server.get(paths::LIVE).expect(200);
+}

@@ -4,6 +4,9 @@
 //! paths as templates; a test there checks that each of these routes where it should.
 
 pub const HEALTH: &str = "/api/health/";
+/// Liveness and readiness probes, at the root as orchestrators expect them.
+pub const LIVE: &str = "/healthz";
+pub const READY: &str = "/readyz";
 pub const OPENAPI: &str = "/api/openapi.json";
 pub const REGISTER: &str = "/api/register/";
 pub const LOGIN: &str = "/api/login/";

@@ -42,6 +42,9 @@ pub enum ApiError {
     RegistrationQuota { retry_after: std::time::Duration },
     #[error("the server is busy with other logins; try again in a second")]
     Busy,
+    /// `/readyz`: the database does not answer, so requests would fail.
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// Logged with the request id; the client only sees "internal error".
     #[error("internal error")]
     Internal(String),
@@ -67,7 +70,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. }
             | ApiError::SurveyQuota { .. }
             | ApiError::RegistrationQuota { .. } => 429,
-            ApiError::Busy => 503,
+            ApiError::Busy | ApiError::NotReady(_) => 503,
             ApiError::Internal(_) => 500,
         }
     }
@@ -115,7 +118,8 @@ impl From<StoreError> for ApiError {
             StoreError::Backend(_)
             | StoreError::Internal(_)
             | StoreError::NotAFile(_)
-            | StoreError::ReadOnly(_) => ApiError::Internal(error_chain(&e)),
+            | StoreError::ReadOnly(_)
+            | StoreError::Gone(_) => ApiError::Internal(error_chain(&e)),
         }
     }
 }

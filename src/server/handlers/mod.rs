@@ -112,7 +112,8 @@ pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let caller = Caller::resolve(route.access, survey, req, cx)?;
     let id = || survey.ok_or_else(no_survey_in_path);
     match (route.endpoint, caller) {
-        (Endpoint::Health, Caller::Anyone) => Ok(health::get()),
+        (Endpoint::Health | Endpoint::Live, Caller::Anyone) => Ok(health::get()),
+        (Endpoint::Ready, Caller::Anyone) => health::ready(cx),
         (Endpoint::OpenApi, Caller::Anyone) => Ok(openapi::get()),
         (Endpoint::Register, Caller::Anyone) => accounts::register(req, cx),
         (Endpoint::Login, Caller::Anyone) => accounts::login(req, cx),

@@ -67,6 +67,9 @@ pub enum StoreError {
     /// More invitations than a survey may have (`Invitation::MAX_PER_SURVEY`).
     #[error("survey {survey} has {have} invitations; a survey has at most {max}", max = Invitation::MAX_PER_SURVEY)]
     TooManyInvitations { survey: i64, have: u64 },
+    /// `ping` found the database gone.
+    #[error("{0}")]
+    Gone(String),
     /// An edit that changes what respondents answer, once some have.
     #[error(
         "survey {0} has responses: only its name, closes_at, max_responses and public_results can change now"
@@ -126,6 +129,10 @@ pub struct Page {
 pub trait Store: Send + Sync {
     /// A number that moves on after every committed write; caches compare it.
     fn generation(&self) -> u64;
+
+    /// Whether the database answers a trivial query (and, for SQLite, its file is still
+    /// where it was opened: a deleted file would take every later write with it).
+    fn ping(&self) -> Result<(), StoreError>;
 
     /// `DuplicateEmail` when the e-mail is taken (case-insensitively).
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError>;

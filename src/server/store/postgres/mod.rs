@@ -247,6 +247,13 @@ impl Store for PostgresStore {
         self.generation.current()
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            conn.client.simple_query("SELECT 1")?;
+            Ok(())
+        })
+    }
+
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError> {
         let key = email_key(email.as_str());
         self.write(|tx| {

@@ -181,6 +181,16 @@ impl Store for SqliteStore {
         self.generation.load(Ordering::Acquire)
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        if !self.path.is_file() {
+            return Err(StoreError::Gone(format!(
+                "the database file {} is gone",
+                self.path.display()
+            )));
+        }
+        self.with_conn(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError> {
         self.with_writer(|conn| {
             conn.prepare_cached(&format!(

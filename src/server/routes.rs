@@ -471,8 +471,8 @@ fn matches(template: &str, path: &str) -> Option<Params> {
     }
 }
 
-/// Digits only: `+1`, `01x`, `-1` or `%31` name no survey.
-fn survey_id(id: &str) -> Option<SurveyId> {
+/// Digits only: `+1`, `01x`, `-1` or `%31` name no survey. The web pages read ids so too.
+pub(super) fn survey_id(id: &str) -> Option<SurveyId> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -14,7 +14,8 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
-use super::store::{self, Store, StoreError};
+use super::store::{Store, StoreError};
+use crate::domain::Email;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottleConfig {
@@ -147,12 +148,12 @@ impl LoginThrottle {
 }
 
 /// Keys for the two kinds of count share one table; the prefixes keep them apart.
-/// The e-mail as the store tells accounts apart (`store::email_key`),
+/// The e-mail as the store tells accounts apart (`Email::key`),
 /// so failures of one account never lock out another that only a Unicode case fold would
 /// confuse with it (issue 13).
 fn email_key(email: &str) -> String {
     // A NUL would not fit PostgreSQL's TEXT; any stand-in keeps such guesses counted.
-    let email = store::email_key(email).replace('\0', "\u{fffd}");
+    let email = Email::key(email).replace('\0', "\u{fffd}");
     format!("email:{email}")
 }
 

@@ -264,12 +264,6 @@ pub(crate) fn from_epoch_millis(millis: i64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }
 
-/// The key e-mails are unique under, on both backends (a copy between them must not fail):
-/// the domain's `Email::key`, stored beside the e-mail as it was typed.
-pub(crate) fn email_key(email: &str) -> String {
-    Email::key(email)
-}
-
 /// Keys for users stored under an older key function (ASCII lowercase before issue 13), in
 /// id order. Two accounts the new key no longer tells apart keep working as far as they
 /// can: the older one gets the key, the newer one a key no login can produce (it holds a
@@ -278,7 +272,7 @@ pub(crate) fn rekeyed(users: Vec<(i64, String)>) -> Rekeyed {
     let mut taken = std::collections::HashSet::new();
     let mut rekeyed = Rekeyed::default();
     for (id, email) in users {
-        let key = email_key(&email);
+        let key = Email::key(&email);
         if taken.insert(key.clone()) {
             rekeyed.keys.push((id, key));
         } else {

@@ -5,6 +5,7 @@
 use crate::domain::SurveyId;
 use crate::protocol::paths;
 use crate::server::http::Method;
+use crate::server::routes::survey_id;
 
 /// Everything the web pages live under.
 const PREFIX: &str = "/s/";
@@ -71,14 +72,6 @@ fn page(path: &str) -> Option<Page> {
         "results" => Some(Page::Results(id)),
         _ => None,
     }
-}
-
-/// Digits only, as the API reads an id: `+1`, `01x` or `%31` name no survey.
-fn survey_id(id: &str) -> Option<SurveyId> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    id.parse().ok().map(SurveyId)
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@ use pool::{Pool, is_unique_violation, with_retry};
 use surveys::{load_responses, load_results, load_survey, load_surveys, unsigned};
 
 use super::{
-    Entity, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
-    from_epoch_millis, rekeyed,
+    Entity, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis, from_epoch_millis,
+    rekeyed,
 };
 use crate::domain::{
     Answer, Edited, Email, Invitation, InvitationRefusal, NewSurvey, ResponseId, ResponseRecord,
@@ -255,7 +255,7 @@ impl Store for PostgresStore {
     }
 
     fn create_user(&self, email: &Email, password_hash: &str) -> Result<User, StoreError> {
-        let key = email_key(email.as_str());
+        let key = Email::key(email.as_str());
         self.write(|tx| {
             let inserted = tx.query_one(
                 &format!(
@@ -277,7 +277,7 @@ impl Store for PostgresStore {
         if email.contains('\0') {
             return Ok(None);
         }
-        let key = email_key(email);
+        let key = Email::key(email);
         self.read(|conn| {
             let statement = conn.prepared(
                 "SELECT id, email, created_at, token_generation, password_hash
@@ -294,7 +294,7 @@ impl Store for PostgresStore {
         if email.contains('\0') {
             return Ok(None);
         }
-        let key = email_key(email);
+        let key = Email::key(email);
         self.read(|conn| {
             let statement = conn.prepared(
                 "SELECT id, email, created_at, token_generation FROM users WHERE email_key = $1",

@@ -22,8 +22,7 @@ use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 
 use super::{
-    Entity, LoginFailures, Page, Recorded, Store, StoreError, email_key, epoch_millis,
-    from_epoch_millis,
+    Entity, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis, from_epoch_millis,
 };
 use crate::domain::{
     Answer, Edited, Email, Invitation, NewSurvey, ResponseId, ResponseRecord, Results, Survey,
@@ -198,7 +197,7 @@ impl Store for SqliteStore {
                  RETURNING {USER_COLUMNS}"
             ))?
             .query_row(
-                params![email.as_str(), email_key(email.as_str()), password_hash],
+                params![email.as_str(), Email::key(email.as_str()), password_hash],
                 user_from_row,
             )
             .map_err(|e| {
@@ -217,7 +216,7 @@ impl Store for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = ?1"
                 ))?
-                .query_row([email_key(email)], |row| {
+                .query_row([Email::key(email)], |row| {
                     Ok((user_from_row(row)?, row.get(4)?))
                 })
                 .optional()?)
@@ -230,7 +229,7 @@ impl Store for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"
                 ))?
-                .query_row([email_key(email)], user_from_row)
+                .query_row([Email::key(email)], user_from_row)
                 .optional()?)
         })
     }

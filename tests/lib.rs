@@ -13,6 +13,7 @@ mod harness {
     pub mod cli;
     pub mod hostile_server;
     pub mod http;
+    pub mod page;
     pub mod postgres;
     pub mod pty;
     pub mod seed;
@@ -60,3 +61,4 @@ mod terminal_escapes;
 mod throttle;
 mod token_times;
 mod web;
+mod web_sign_in;

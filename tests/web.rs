@@ -2,121 +2,18 @@
 //! `/s/<id>`, its one-time token, the error summary, the plain pages for surveys that take
 //! no answers, public results, and the headers every page carries.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use canvass::domain::Timestamp;
 use canvass::protocol::paths;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::http::Response;
+use crate::harness::page::{
+    assert_html, assert_secured, create, full_answers, hidden, leak, page_of, post_form, responses,
+    token,
+};
 use crate::harness::server::TestServer;
 use crate::harness::survey::{choice_id, id_of, question_id, rich_survey, survey_id};
 
 const OWNER: &str = "owner@example.com";
-
-const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
-
-/// `rich_survey` ("Lunch?" single and required, "Drinks?" multiple and required, "Anything
-/// else?" optional text) with `settings` merged in, created by a fresh owner: the survey
-/// and the owner's token.
-fn create(server: &TestServer, name: &str, settings: &Value) -> (Value, String) {
-    static OWNERS: AtomicUsize = AtomicUsize::new(0);
-    let jwt = server.user(&format!(
-        "owner{}@example.com",
-        OWNERS.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut body = rich_survey(name, false);
-    for (key, value) in settings.as_object().unwrap() {
-        body[key] = value.clone();
-    }
-    (server.create_survey(&jwt, &body), jwt)
-}
-
-fn page_of(survey: &Value) -> String {
-    paths::page(survey_id(survey))
-}
-
-/// The value of the hidden input `name` in a page.
-#[track_caller]
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// GETs the form, asserting 200, and returns its token.
-#[track_caller]
-fn token(server: &TestServer, path: &str) -> String {
-    let form = server.get(path);
-    assert_eq!(form.status, 200, "{}", form.text());
-    hidden(&form.text(), "token")
-}
-
-/// Sends the form of the page at `path` as a browser does: to its action, `…/answer`.
-fn post_form(server: &TestServer, path: &str, fields: &[(&str, String)]) -> Response {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let action = format!("{}/answer", path.trim_end_matches('/'));
-    server.request(
-        "POST",
-        &action,
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        body.as_bytes(),
-    )
-}
-
-/// Pizza, Tea and Coffee, and a text answer, with `token`.
-fn full_answers(survey: &Value, token: &str) -> Vec<(&'static str, String)> {
-    let field = |q| format!("q{}", question_id(survey, q));
-    vec![
-        ("token", token.to_owned()),
-        (leak(field(0)), choice_id(survey, 0, 0).to_string()),
-        (leak(field(1)), choice_id(survey, 1, 0).to_string()),
-        (leak(field(1)), choice_id(survey, 1, 1).to_string()),
-        (leak(field(2)), "More salad <please>".to_owned()),
-    ]
-}
-
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
-}
-
-fn responses(server: &TestServer, survey: &Value) -> u64 {
-    server.survey(id_of(survey))["responses"].as_u64().unwrap()
-}
-
-#[track_caller]
-fn assert_secured(reply: &Response, what: &str) {
-    assert_eq!(reply.header("content-security-policy"), Some(CSP), "{what}");
-    assert_eq!(
-        reply.header("x-content-type-options"),
-        Some("nosniff"),
-        "{what}"
-    );
-    assert_eq!(
-        reply.header("referrer-policy"),
-        Some("no-referrer"),
-        "{what}"
-    );
-    assert_eq!(reply.header("set-cookie"), None, "{what}");
-}
-
-#[track_caller]
-fn assert_html(reply: &Response, status: u16, what: &str) -> String {
-    assert_eq!(reply.status, status, "{what}: {}", reply.text());
-    assert_eq!(
-        reply.header("content-type"),
-        Some("text/html; charset=utf-8"),
-        "{what}"
-    );
-    assert_secured(reply, what);
-    reply.text()
-}
 
 #[test]
 fn a_survey_is_a_form_with_one_fieldset_per_question_and_every_control_labelled() {
@@ -439,19 +336,6 @@ fn an_invitation_only_survey_takes_its_code_from_the_link_and_each_code_answers_
         "unknown code",
     );
     assert_eq!(responses(&server, &survey), 1);
-}
-
-#[test]
-fn a_survey_taking_one_response_per_user_points_to_the_cli() {
-    let server = TestServer::start();
-    let jwt = server.user(OWNER);
-    let survey = server.create_survey(&jwt, &rich_survey("Once each", true));
-    let html = assert_html(&server.get(&page_of(&survey)), 403, "one per user");
-    assert!(
-        html.contains(&format!("canvass survey respond {}", survey_id(&survey))),
-        "{html}"
-    );
-    assert!(!html.contains("<form"));
 }
 
 #[test]

@@ -61,6 +61,20 @@ pub fn page_answer(id: i64) -> String {
     format!("/s/{id}/answer")
 }
 
+/// The survey's page opened with invitation `code` (hex, as the server makes them).
+pub fn page_invited(id: i64, code: &str) -> String {
+    format!("/s/{id}?i={code}")
+}
+
+/// Signing in to answer a survey that takes one response per user, and signing out.
+pub fn page_sign_in(id: i64) -> String {
+    format!("/s/{id}/signin")
+}
+
+pub fn page_sign_out(id: i64) -> String {
+    format!("/s/{id}/signout")
+}
+
 pub fn page_thanks(id: i64) -> String {
     format!("/s/{id}/thanks")
 }

@@ -41,19 +41,20 @@ pub fn optional_user(
         TokenError::Invalid => AuthError::InvalidToken,
     })?;
     match store.find_user(&claims.sub)? {
-        // A token from before "log out everywhere" carries an older generation; one of a
-        // deleted account, another user's id under the same e-mail.
-        Some(user)
-            if user.token_generation == claims.generation
-                && claims.uid.is_none_or(|uid| uid == user.id.0) =>
-        {
-            Ok(Some(Session {
-                started: claims.session_started(),
-                user,
-            }))
-        }
+        Some(user) if holds(&user, claims.uid, claims.generation) => Ok(Some(Session {
+            started: claims.session_started(),
+            user,
+        })),
         _ => Err(AuthError::InvalidToken.into()),
     }
+}
+
+/// Whether `user`, found by the e-mail a token or a web sign-in names, is the account it was
+/// issued to, with every token still good: one from before "log out everywhere" carries an
+/// older generation; one of a deleted account, another user's id under the same e-mail
+/// (`uid` is `None` for a token minted the seed's way, which names no id).
+pub fn holds(user: &User, uid: Option<i64>, generation: i64) -> bool {
+    user.token_generation == generation && uid.is_none_or(|uid| uid == user.id.0)
 }
 
 /// Like [`optional_user`], but a missing header is an invalid token.

@@ -221,6 +221,15 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         listing_limit: config.listing_limit,
         survey_quota: quota::SurveyQuota::new(config.surveys_per_hour),
         forms: web::FormTokens::new(&key),
+        sessions: web::Sessions::new(
+            &key,
+            config.token_ttl,
+            config.session_max,
+            config
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
+        ),
         public_url: config.public_url.clone(),
     };
     // Registered before binding, so a signal that arrives right after the address line is
@@ -235,7 +244,9 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         threads: config.threads,
         max_body: config.max_body,
         origins: config.origins.clone(),
-        is_slow: routes::hashes_a_password,
+        is_slow: |method, path| {
+            routes::hashes_a_password(method, path) || web::hashes_a_password(method, path)
+        },
         methods: routes::all_methods(),
         // Hashing runs one per two cores anyway (`password::Passwords`); one more worker
         // keeps the next request parsed and ready.

@@ -73,11 +73,14 @@ export class Tab {
     return (await this.page.goBack({ waitUntil: 'load' }))?.status();
   }
 
-  /** Clicks the submit button and returns the status of the page it leads to. */
-  async submit() {
+  /**
+   * Clicks the submit button of the form posting to `action` (a path's end; by default the
+   * page's answers) and returns the status of the page it leads to.
+   */
+  async submit(action = '/answer') {
     const [response] = await Promise.all([
       this.page.waitForNavigation({ waitUntil: 'load' }),
-      this.page.click('form[method="post" i] button[type="submit"]'),
+      this.page.click(`form[method="post" i][action$="${action}"] button[type="submit"]`),
     ]);
     return response?.status();
   }
@@ -113,10 +116,21 @@ export class Tab {
 
   /** Clicks a text question's label (which must focus its textarea) and types. */
   async write(q, text) {
-    const input = await this.input(q);
+    await this.type(await this.input(q), text);
+  }
+
+  /** Clicks the label of the form field named `name` (which must focus it) and types. */
+  async fill(name, text) {
+    const input = await this.page.$(`input[name="${name}"]`);
+    if (!input) throw new Error(`${this.page.url()} has no input named ${name}`);
+    await this.type(input, text);
+  }
+
+  async type(input, text) {
     await (await this.label(input)).click();
     if (!(await input.evaluate((el) => el === document.activeElement))) {
-      throw new Error(`clicking the label of q${q} did not focus its text box`);
+      const name = await input.evaluate((el) => el.name);
+      throw new Error(`clicking the label of ${name} did not focus its box`);
     }
     await this.page.keyboard.type(text);
   }

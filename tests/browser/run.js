@@ -1,6 +1,6 @@
 // The respondent's pages in a real browser with JavaScript off (issue 16): answer a survey by
 // clicking labels, make a mistake and see it explained, press back and post again without
-// counting twice, read the results; on the way, an axe-core scan, the page's width at 375 px,
+// counting twice, read the results, sign in to answer a survey that takes one response each; on the way, an axe-core scan, the page's width at 375 px,
 // screenshots, and a record of every request the page makes.
 //
 //   CANVASS_BIN=target/debug/canvass node run.js     (or: node run.js target/debug/canvass)
@@ -66,6 +66,7 @@ async function setUp(server) {
   const [where, who, why] = survey.questions;
   const choice = (q, text) => q.choices.find((c) => c.text === text);
   return {
+    owner: token,
     survey,
     where,
     who,
@@ -180,6 +181,36 @@ async function results(tab, s) {
   }
 }
 
+// A survey that takes one response per user: the page asks to sign in, the sign-in sets its
+// cookie and leads back to the form, the answers count once as that user's, and the page then
+// says the survey is answered.
+async function signedIn(server, tab, shots, owner) {
+  const survey = await server.api(
+    '/api/surveys/',
+    { ...LUNCH, name: 'Lunch, once each', one_response_per_user: true },
+    owner,
+  );
+  const [email, password] = ['ann@example.com', 'ann-has-a-long-password'];
+  await server.api('/api/register/', { email, password });
+  const page = `${server.url}/s/${survey.id}`;
+  check((await tab.goto(page)) === 200, 'the sign-in page is not 200');
+  await inspect(tab, shots, 'sign-in');
+  await tab.fill('email', email);
+  await tab.fill('password', password);
+  check((await tab.submit('/signin')) === 200, 'signing in did not lead to a page');
+  check(tab.page.url() === page, `signing in led to ${tab.page.url()}, not back to the form`);
+  const body = await tab.page.$eval('body', (b) => b.innerText);
+  check(body.includes(`Signed in as ${email}`), 'the form does not say who is signed in');
+  await inspect(tab, shots, 'signed-in');
+  const [where] = survey.questions;
+  await tab.pick(where.id, where.choices[0]);
+  check((await tab.submit('/answer')) === 200, 'the signed-in answer did not lead to a page');
+  check(tab.page.url() === `${page}/thanks`, `the signed-in answer led to ${tab.page.url()}`);
+  const responses = async () => (await server.api(`/api/surveys/${survey.id}/results/`)).responses;
+  check((await responses()) === 1, 'the signed-in response was not counted once');
+  check((await tab.goto(page)) === 409, 'the survey answered already is not 409 on the page');
+}
+
 async function story(server, tab, shots) {
   const s = await setUp(server);
   await form(tab, s);
@@ -191,6 +222,7 @@ async function story(server, tab, shots) {
   await backAndAgain(tab, s);
   await results(tab, s);
   await inspect(tab, shots, 'results');
+  await signedIn(server, tab, shots, s.owner);
 
   const origin = new URL(server.url).origin;
   const foreign = tab.requests.filter((u) => new URL(u).origin !== origin);

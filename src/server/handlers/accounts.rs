@@ -1,5 +1,7 @@
 //! Register, log in, who am I, refresh, log out everywhere.
 
+use std::net::IpAddr;
+
 use super::Ctx;
 use crate::domain::{Email, Password, User, ValidationError};
 use crate::protocol::{CredentialsRequest, MeBody, MessageBody, RegisteredBody, TokenBody};
@@ -24,27 +26,39 @@ pub fn register(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
 
 pub fn login(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
     let body: CredentialsRequest = req.json()?;
+    let user = sign_in(cx, &body.email, body.password, req.remote)?;
+    token_reply(cx, &user, None)
+}
+
+/// Checks an e-mail and password, as the API's login and the web pages' sign-in both do:
+/// throttled per e-mail and address, and an unknown e-mail costs the same argon2 work and
+/// gets the same 401 as a wrong password.
+pub fn sign_in(
+    cx: &Ctx,
+    email: &str,
+    password: String,
+    remote: Option<IpAddr>,
+) -> Result<User, ApiError> {
     // Only emptiness is a 400 here; any other unknown e-mail is just bad credentials. Looked
     // up in the form it is stored in, so `ｃａｓｅ@x.com` finds `case@x.com`.
-    let email = Email::normalized(&body.email);
+    let email = Email::normalized(email);
     let email = email.as_str();
     if email.is_empty() {
         return Err(ValidationError::new("email", "must not be empty").into());
     }
-    let password = Password::parse(body.password)?;
-    cx.throttle.check(cx.store.as_ref(), email, req.remote)?;
+    let password = Password::parse(password)?;
+    cx.throttle.check(cx.store.as_ref(), email, remote)?;
     let found = cx.store.find_credentials(email)?;
-    // Unknown e-mail or wrong password: the same argon2 work, the same 401 body.
     let stored = found.as_ref().map(|(_, hash)| hash.as_str());
     let verified = cx.passwords.verify(&password, stored);
     match found {
         Some((user, _)) if verified => {
             cx.throttle.record_success(cx.store.as_ref(), email)?;
-            token_reply(cx, &user, None)
+            Ok(user)
         }
         _ => {
             cx.throttle
-                .record_failure(cx.store.as_ref(), email, req.remote)?;
+                .record_failure(cx.store.as_ref(), email, remote)?;
             Err(AuthError::InvalidCredentials.into())
         }
     }

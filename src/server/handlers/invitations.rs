@@ -28,9 +28,9 @@ pub fn create(survey: &Survey, req: &Request, cx: &Ctx) -> Result<Reply, ApiErro
             // Absolute with `--public-url`, so the owner can hand the link on as it is;
             // otherwise a path on this server, which the CLI completes with its server URL.
             url: format!(
-                "{}{}?i={code}",
+                "{}{}",
                 cx.public_url.as_deref().unwrap_or_default(),
-                paths::page(survey.id.0)
+                paths::page_invited(survey.id.0, &code)
             ),
             code,
         })

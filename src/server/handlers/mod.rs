@@ -10,6 +10,8 @@ mod openapi;
 mod responses;
 mod surveys;
 
+pub use accounts::sign_in;
+
 use std::sync::Arc;
 
 use super::auth::{Session, optional_user, required_user};
@@ -22,7 +24,7 @@ use super::routes::{self, Access, Endpoint, Lookup};
 use super::store::Store;
 use super::throttle::LoginThrottle;
 use super::token::Tokens;
-use super::web::{self, FormTokens};
+use super::web::{self, FormTokens, Sessions};
 use crate::domain::{Survey, SurveyId, User};
 
 /// What every handler may use.
@@ -37,6 +39,8 @@ pub struct Ctx {
     pub survey_quota: SurveyQuota,
     /// Signs and checks the web form's one-time tokens.
     pub forms: FormTokens,
+    /// Signs respondents in on the web pages.
+    pub sessions: Sessions,
     /// `--public-url`, without a trailing slash: the base of links the server writes.
     pub public_url: Option<String>,
 }

@@ -11,6 +11,14 @@ pub const TOKEN: &str = "token";
 /// The hidden field holding an invitation code, carried over from the page's `?i=`.
 pub const INVITATION: &str = "i";
 
+/// The value of field `name` in posted `pairs`: the first, if it is given twice.
+pub fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// The name of the field that answers `question`.
 pub fn field(question: QuestionId) -> String {
     format!("q{question}")
@@ -50,12 +58,6 @@ impl Posted {
     /// count is for `Answer::check_all` to say, not for this reading: a value that is no
     /// choice id is kept as one no question has, so the check names its question.
     pub fn read(survey: &Survey, pairs: &[(String, String)]) -> Posted {
-        let value = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
         let mut filled = HashMap::new();
         let mut answers = Vec::new();
         for question in &survey.questions {
@@ -71,8 +73,10 @@ impl Posted {
             filled.insert(question.id, given);
         }
         Posted {
-            token: value(TOKEN).unwrap_or_default(),
-            invitation: value(INVITATION).filter(|code| !code.trim().is_empty()),
+            token: value(pairs, TOKEN).unwrap_or_default().to_owned(),
+            invitation: value(pairs, INVITATION)
+                .filter(|code| !code.trim().is_empty())
+                .map(str::to_owned),
             answers,
             filled: Filled(filled),
         }

@@ -1,6 +1,7 @@
 //! The server's web pages for respondents (issue 16): a survey as an HTML form at `/s/<id>`,
-//! its confirmation, its public results and one stylesheet. Nothing needs JavaScript, no
-//! cookie is set and no request leaves the origin. Dispatch is here; markup, form reading,
+//! its confirmation, its public results and one stylesheet. Nothing needs JavaScript and no
+//! request leaves the origin; the one cookie is the sign-in a survey that takes one
+//! response per user needs (`session`). Dispatch is here; markup, form reading,
 //! the form token and headers have a file each.
 
 mod form;
@@ -14,12 +15,18 @@ mod respond;
 mod results;
 mod results_page;
 mod route;
+mod session;
+mod sign_in;
+mod sign_in_form;
+mod signer;
 mod style;
 mod survey_form;
 
 pub use form_token::FormTokens;
-pub use route::owns;
+pub use route::{hashes_a_password, owns};
+pub use session::Sessions;
 
+use super::error::retry_after_secs;
 use super::handlers::Ctx;
 use super::http::{Reply, Request};
 use page_error::PageError;
@@ -31,6 +38,8 @@ pub fn handle(req: &Request, cx: &Ctx) -> Reply {
         Lookup::Page { page, post } => match (page, post) {
             (Page::Form(id), _) => respond::show(id, req, cx),
             (Page::Answer(id), _) => respond::submit(id, req, cx),
+            (Page::SignIn(id), _) => sign_in::submit(id, req, cx),
+            (Page::SignOut(id), _) => sign_in::sign_out(id, req, cx),
             (Page::Thanks(id), _) => respond::thanks(id, cx),
             (Page::Results(id), _) => results::show(id, cx),
             (Page::Stylesheet, _) => Ok(style::reply()),
@@ -50,6 +59,10 @@ fn error_page(error: &PageError) -> Reply {
     let reply = headers::page(error.status(), notice::error(error));
     match error {
         PageError::MethodNotAllowed { allowed } => reply.with_header("Allow", *allowed),
+        PageError::Throttled { retry_after } => {
+            reply.with_header("Retry-After", retry_after_secs(*retry_after).to_string())
+        }
+        PageError::Busy => reply.with_header("Retry-After", "1"),
         _ => reply,
     }
 }

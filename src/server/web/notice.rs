@@ -7,6 +7,7 @@ use super::layout;
 use super::page_error::PageError;
 use crate::domain::{InvitationRefusal, Survey};
 use crate::protocol::paths;
+use crate::server::error::retry_after_secs;
 
 pub fn thanks(survey: &Survey) -> Markup {
     let body = html! {
@@ -39,12 +40,17 @@ pub fn error(error: &PageError) -> Markup {
                 }
             },
         ),
-        PageError::NeedsAccount(id) => (
-            "This survey needs an account",
-            html! {
-                p { "Each account answers this survey once, so it is answered signed in. These pages have no sign-in yet; answer with the canvass command line:" }
-                pre { code { "canvass survey respond " (id) } }
-            },
+        PageError::AlreadyAnswered => (
+            "You have answered this survey",
+            html! { p { "Each account answers it once, and yours has." } },
+        ),
+        PageError::Throttled { retry_after } => (
+            "Too many sign-in attempts",
+            html! { p { "Wait " (retry_after_secs(*retry_after)) " seconds, then try again." } },
+        ),
+        PageError::Busy => (
+            "The server is busy",
+            html! { p { "Too many people are signing in right now. Try again in a moment." } },
         ),
         PageError::StaleForm(_) => (
             "This form is not valid any more",

@@ -2,7 +2,9 @@
 //! reason its status. Store errors convert here once, as `server::error` does for the API.
 
 use super::form_token::FormTokenError;
-use crate::domain::{InvitationRefusal, NotTaking, SurveyId, Timestamp};
+use std::time::Duration;
+
+use crate::domain::{InvitationRefusal, NotTaking, Timestamp};
 use crate::server::error::error_chain;
 use crate::server::store::StoreError;
 
@@ -15,9 +17,15 @@ pub enum PageError {
     Closed,
     #[error("the survey is not open yet")]
     NotYetOpen { opens_at: Option<Timestamp> },
-    /// It takes one response per user, which needs an account; the page has no login (yet).
-    #[error("survey {0} needs an account")]
-    NeedsAccount(SurveyId),
+    /// The signed-in respondent has answered this survey, which takes one response each.
+    #[error("answered already")]
+    AlreadyAnswered,
+    /// Too many failed sign-ins from this address or for this e-mail.
+    #[error("too many sign-in attempts")]
+    Throttled { retry_after: Duration },
+    /// The login workers are all busy.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     StaleForm(#[from] FormTokenError),
     #[error(transparent)]
@@ -36,8 +44,12 @@ impl PageError {
             // Gone, and not coming back by itself (an owner's reopen is the exception).
             PageError::Closed => 410,
             // As the API answers a response to a survey that is not taking any.
-            PageError::NotYetOpen { .. } | PageError::Invitation(InvitationRefusal::Used) => 409,
-            PageError::NeedsAccount(_) | PageError::Invitation(_) => 403,
+            PageError::NotYetOpen { .. }
+            | PageError::AlreadyAnswered
+            | PageError::Invitation(InvitationRefusal::Used) => 409,
+            PageError::Invitation(_) => 403,
+            PageError::Throttled { .. } => 429,
+            PageError::Busy => 503,
             PageError::StaleForm(_) => 400,
             PageError::MethodNotAllowed { .. } => 405,
             PageError::Internal(_) => 500,
@@ -54,8 +66,9 @@ impl From<StoreError> for PageError {
             }
             StoreError::NotTaking(_) => PageError::Closed,
             StoreError::Invitation(refusal) => PageError::Invitation(refusal),
-            // Neither can happen to a page's response (no user; the client id is a token
-            // bound to this survey), so either is a bug worth the log.
+            StoreError::AlreadyResponded => PageError::AlreadyAnswered,
+            // The client id is a token bound to this survey, so another survey's response
+            // cannot hold it: a bug worth the log, as is anything else.
             other => PageError::Internal(error_chain(&other)),
         }
     }

@@ -1,4 +1,4 @@
-//! The form's handlers: show it, take it, thank. Each parses, makes one store call and
+//! The form's handlers: show it, take it, thank. Each parses, makes a store call or two and
 //! renders a page; the rules are the domain's (`Answer::check_all`) and the store's (closed,
 //! full, invitation, a repeated client id).
 
@@ -7,17 +7,20 @@ use super::headers;
 use super::mistakes;
 use super::notice;
 use super::page_error::PageError;
+use super::session::SignedIn;
+use super::sign_in;
 use super::survey_form::{self, FormState};
-use crate::domain::{Answer, InvitationRefusal, Survey, SurveyId, SurveyStatus, Timestamp};
+use crate::domain::{Answer, InvitationRefusal, Survey, SurveyId, SurveyStatus, Timestamp, User};
 use crate::protocol::paths;
 use crate::server::handlers::Ctx;
 use crate::server::http::{Reply, Request};
 use crate::server::invitation_code;
 
-/// `GET /s/<id>`: the form, with a fresh token (and the invitation code of `?i=`).
+/// `GET /s/<id>`: the form, with a fresh token (and the invitation code of `?i=`). A survey
+/// that takes one response per user shows the sign-in form first, and to a signed-in
+/// respondent who has answered, a page saying so.
 pub fn show(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
     let survey = cx.store.get_survey(id)?;
-    answerable_here(&survey)?;
     taking(&survey)?;
     let invitation = req
         .query(super::form::INVITATION)
@@ -28,26 +31,54 @@ pub fn show(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
             survey: id.0,
         }));
     }
+    let now = Timestamp::now();
+    let respondent = Respondent::of(&survey, req, cx, now)?;
+    if let Respondent::SignedOut = respondent {
+        return sign_in::page(&survey, cx, 200, None, "", invitation.as_deref());
+    }
+    let user = respondent.user();
+    if let Some(user) = user
+        && cx.store.find_response_by(id, user.id)?.is_some()
+    {
+        return Err(PageError::AlreadyAnswered);
+    }
     let token = cx
         .forms
-        .issue(id, Timestamp::now())
+        .issue(id, now, user.map(|u| u.id))
         .map_err(|e| PageError::Internal(format!("no randomness for a form token: {e}")))?;
     let state = FormState {
         filled: &Filled::default(),
         mistakes: &[],
         token: &token,
         invitation: invitation.as_deref(),
+        signed_in: user.map(|u| u.email.as_str()),
     };
-    Ok(headers::form(survey_form::render(&survey, &state)))
+    let reply = headers::form(survey_form::render(&survey, &state));
+    // Each page shown signed in starts the sign-in's time again (`session`).
+    Ok(match respondent {
+        Respondent::SignedIn(r) => {
+            reply.with_header("Set-Cookie", cx.sessions.cookie(&r.user, r.since, now))
+        }
+        Respondent::Anyone | Respondent::SignedOut => reply,
+    })
 }
 
 /// `POST /s/<id>/answer`: 303 to the thanks page once recorded (or recorded before: the token is
 /// the response's client id); 422 with the form again, answers kept, when they break a rule.
 pub fn submit(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
     let survey = cx.store.get_survey(id)?;
-    answerable_here(&survey)?;
     let posted = Posted::read(&survey, &req.form());
-    cx.forms.verify(&posted.token, id, Timestamp::now())?;
+    let now = Timestamp::now();
+    let respondent = Respondent::of(&survey, req, cx, now)?;
+    if let Respondent::SignedOut = respondent {
+        taking(&survey)?;
+        let problem = "Your sign-in has ended. Sign in again, then answer.";
+        let invitation = posted.invitation.as_deref();
+        return sign_in::page(&survey, cx, 401, Some(problem), "", invitation);
+    }
+    let user = respondent.user();
+    cx.forms
+        .verify(&posted.token, id, now, user.map(|u| u.id))?;
     if Answer::check_all(&survey, &posted.answers).is_err() {
         // A survey that closed while the form was open says so rather than asking for fixes.
         taking(&survey)?;
@@ -56,6 +87,7 @@ pub fn submit(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError>
             mistakes: &mistakes::find(&survey, &posted.answers),
             token: &posted.token,
             invitation: posted.invitation.as_deref(),
+            signed_in: user.map(|u| u.email.as_str()),
         };
         return Ok(headers::page(422, survey_form::render(&survey, &state)));
     }
@@ -65,10 +97,9 @@ pub fn submit(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError>
         .as_deref()
         .filter(|_| survey.settings.invitation_only)
         .map(invitation_code::hash);
-    // The page has no sign-in: every response from it is anonymous (`by` is `None`).
     cx.store.record_response(
         id,
-        None,
+        user.map(|u| u.id),
         &posted.answers,
         Some(&posted.token),
         invitation.as_deref(),
@@ -82,13 +113,33 @@ pub fn thanks(id: SurveyId, cx: &Ctx) -> Result<Reply, PageError> {
     Ok(headers::page(200, notice::thanks(&survey)))
 }
 
-/// A survey that takes one response per user needs its respondent signed in, and these pages
-/// have no sign-in: such a survey is answered with the CLI for now.
-fn answerable_here(survey: &Survey) -> Result<(), PageError> {
-    if survey.one_response_per_user {
-        return Err(PageError::NeedsAccount(survey.id));
+/// Who answers a survey.
+enum Respondent {
+    /// Anyone: the survey takes any number of responses, anonymous ones included.
+    Anyone,
+    /// The signed-in respondent of a survey that takes one response per user.
+    SignedIn(SignedIn),
+    /// Nobody yet: that survey's respondent is not signed in.
+    SignedOut,
+}
+
+impl Respondent {
+    fn of(survey: &Survey, req: &Request, cx: &Ctx, now: Timestamp) -> Result<Self, PageError> {
+        if !survey.one_response_per_user {
+            return Ok(Respondent::Anyone);
+        }
+        Ok(match cx.sessions.current(req, cx.store.as_ref(), now)? {
+            Some(signed_in) => Respondent::SignedIn(signed_in),
+            None => Respondent::SignedOut,
+        })
     }
-    Ok(())
+
+    fn user(&self) -> Option<&User> {
+        match self {
+            Respondent::SignedIn(signed_in) => Some(&signed_in.user),
+            Respondent::Anyone | Respondent::SignedOut => None,
+        }
+    }
 }
 
 /// Whether the survey takes responses, by its status when read (the store decides for good

@@ -21,6 +21,10 @@ pub enum Page {
     /// only Chromium has, a form posted to itself came back with a new token and counted
     /// twice — found by the browser harness).
     Answer(SurveyId),
+    /// `POST`: e-mail and password, for a survey that takes one response per user.
+    SignIn(SurveyId),
+    /// `POST`: ends the sign-in.
+    SignOut(SurveyId),
     Thanks(SurveyId),
     Results(SurveyId),
     Stylesheet,
@@ -44,14 +48,27 @@ pub fn owns(path: &str) -> bool {
     path.starts_with(PREFIX) || path == "/s"
 }
 
+/// Whether answering costs a password hash (the sign-in): such requests get the login
+/// workers, as the API's login does (`http::HttpConfig::is_slow`).
+pub fn hashes_a_password(method: &Method, path: &str) -> bool {
+    matches!(
+        find(method, path),
+        Lookup::Page {
+            page: Page::SignIn(_),
+            post: true
+        }
+    )
+}
+
 /// The page `method` and `path` ask for. A trailing slash is taken, as the API takes it.
 pub fn find(method: &Method, path: &str) -> Lookup {
     let Some(page) = page(path) else {
         return Lookup::NotFound;
     };
+    let posted_to = matches!(page, Page::Answer(_) | Page::SignIn(_) | Page::SignOut(_));
     match (method, page) {
-        (Method::Post, Page::Answer(_)) => Lookup::Page { page, post: true },
-        (_, Page::Answer(_)) => Lookup::MethodNotAllowed("POST"),
+        (Method::Post, _) if posted_to => Lookup::Page { page, post: true },
+        _ if posted_to => Lookup::MethodNotAllowed("POST"),
         (Method::Get | Method::Head, _) => Lookup::Page { page, post: false },
         _ => Lookup::MethodNotAllowed("GET, HEAD"),
     }
@@ -68,6 +85,8 @@ fn page(path: &str) -> Option<Page> {
     match tail {
         "" => Some(Page::Form(id)),
         "answer" => Some(Page::Answer(id)),
+        "signin" => Some(Page::SignIn(id)),
+        "signout" => Some(Page::SignOut(id)),
         "thanks" => Some(Page::Thanks(id)),
         "results" => Some(Page::Results(id)),
         _ => None,
@@ -93,13 +112,25 @@ mod tests {
             page(Page::Results(SurveyId(7)))
         );
         assert_eq!(get(paths::PAGE_STYLESHEET), page(Page::Stylesheet));
-        assert_eq!(
-            find(&Method::Post, &paths::page_answer(7)),
-            Lookup::Page {
-                page: Page::Answer(SurveyId(7)),
-                post: true
-            }
-        );
+        for (path, page) in [
+            (paths::page_answer(7), Page::Answer(SurveyId(7))),
+            (paths::page_sign_in(7), Page::SignIn(SurveyId(7))),
+            (paths::page_sign_out(7), Page::SignOut(SurveyId(7))),
+        ] {
+            assert_eq!(
+                find(&Method::Post, &path),
+                Lookup::Page { page, post: true }
+            );
+            assert_eq!(get(&path), Lookup::MethodNotAllowed("POST"));
+        }
+    }
+
+    #[test]
+    fn only_posting_a_sign_in_hashes_a_password() {
+        assert!(hashes_a_password(&Method::Post, &paths::page_sign_in(7)));
+        assert!(!hashes_a_password(&Method::Get, &paths::page_sign_in(7)));
+        assert!(!hashes_a_password(&Method::Post, &paths::page_sign_out(7)));
+        assert!(!hashes_a_password(&Method::Post, &paths::page_answer(7)));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use maud::{Markup, html};
 use super::form::{self, Filled};
 use super::layout;
 use super::mistakes::Mistake;
+use super::sign_in_form;
 use crate::domain::{Question, QuestionKind, Survey};
 use crate::protocol::paths;
 
@@ -16,6 +17,8 @@ pub struct FormState<'a> {
     pub mistakes: &'a [Mistake<'a>],
     pub token: &'a str,
     pub invitation: Option<&'a str>,
+    /// The signed-in respondent's e-mail, for a survey that takes one response per user.
+    pub signed_in: Option<&'a str>,
 }
 
 pub fn render(survey: &Survey, state: &FormState<'_>) -> Markup {
@@ -28,6 +31,9 @@ pub fn render(survey: &Survey, state: &FormState<'_>) -> Markup {
     let any_required = survey.questions.iter().any(|q| q.required);
     let body = html! {
         h1 { (survey.name) }
+        @if let Some(email) = state.signed_in {
+            (sign_in_form::signed_in(survey, email, state.token))
+        }
         @if !state.mistakes.is_empty() {
             div.summary role="alert" aria-labelledby="summary-title" {
                 h2 #summary-title { "Some answers need fixing" }

@@ -57,6 +57,7 @@ mod survey_read;
 mod survey_respond;
 mod survey_share;
 mod survey_wizard;
+mod systemd;
 mod terminal_escapes;
 mod throttle;
 mod token_times;

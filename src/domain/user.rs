@@ -15,6 +15,8 @@ pub struct User {
     pub created_at: String,
     /// Bumped by "log out everywhere"; tokens carry the generation they were issued in.
     pub token_generation: i64,
+    /// Set by `canvass admin users disable`: no login, no token accepted.
+    pub disabled: bool,
 }
 
 /// An e-mail address: trimmed and NFKC-normalised, one `@` with text on both sides, no

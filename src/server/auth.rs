@@ -52,9 +52,11 @@ pub fn optional_user(
 /// Whether `user`, found by the e-mail a token or a web sign-in names, is the account it was
 /// issued to, with every token still good: one from before "log out everywhere" carries an
 /// older generation; one of a deleted account, another user's id under the same e-mail
-/// (`uid` is `None` for a token minted the seed's way, which names no id).
+/// (`uid` is `None` for a token minted the seed's way, which names no id). A disabled
+/// account's tokens stop at once: the row is read on every request, with no cache in
+/// between (`admin users disable` writes it from another process).
 pub fn holds(user: &User, uid: Option<i64>, generation: i64) -> bool {
-    user.token_generation == generation && uid.is_none_or(|uid| uid == user.id.0)
+    user.token_generation == generation && uid.is_none_or(|uid| uid == user.id.0) && !user.disabled
 }
 
 /// Like [`optional_user`], but a missing header is an invalid token.

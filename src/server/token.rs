@@ -192,6 +192,7 @@ mod tests {
             email: Email::parse("ann@example.com").unwrap(),
             created_at: String::new(),
             token_generation: 3,
+            disabled: false,
         }
     }
 

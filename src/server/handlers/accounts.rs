@@ -49,10 +49,12 @@ pub fn sign_in(
     let password = Password::parse(password)?;
     cx.throttle.check(cx.store.as_ref(), email, remote)?;
     let found = cx.store.find_credentials(email)?;
+    // Unknown e-mail, wrong password or a disabled account: the same argon2 work, the same
+    // 401 body, so a login says nothing about whether the account exists or is disabled.
     let stored = found.as_ref().map(|(_, hash)| hash.as_str());
     let verified = cx.passwords.verify(&password, stored);
     match found {
-        Some((user, _)) if verified => {
+        Some((user, _)) if verified && !user.disabled => {
             cx.throttle.record_success(cx.store.as_ref(), email)?;
             Ok(user)
         }

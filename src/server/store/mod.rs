@@ -9,6 +9,7 @@ mod postgres;
 mod selection;
 mod sqlite;
 pub mod transfer;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

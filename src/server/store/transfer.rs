@@ -86,6 +86,8 @@ const USERS: &[Column] = &[
     // Tokens carry the generation they were issued in: kept, they stay valid.
     column("token_generation", Kind::Int),
     column("created_at", Kind::Text),
+    // A disabled account stays disabled on the new database.
+    column("disabled", Kind::Bool),
 ];
 
 const SURVEYS: &[Column] = &[

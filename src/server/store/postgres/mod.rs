@@ -14,6 +14,7 @@ mod listener;
 mod pool;
 mod surveys;
 mod transfer;
+mod users;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_responses_by_respondent_and_email_key.sql"),
     include_str!("migrations/0003_survey_settings_and_invitations.sql"),
+    include_str!("migrations/0004_users_disabled.sql"),
 ];
 
 /// The migration after which `email_key` is computed anew (by `fill_email_keys`).
@@ -147,14 +149,16 @@ fn fill_email_keys(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError>
     Ok(())
 }
 
-const USER_COLUMNS: &str = "id, email, created_at, token_generation";
+const USER_COLUMNS: &str = "id, email, created_at, token_generation, disabled";
 
+/// A user from the first columns of `row`, as `USER_COLUMNS` names them.
 fn user_from_row(row: &postgres::Row) -> User {
     User {
         id: UserId(row.get(0)),
         email: Email::from_trusted(row.get(1)),
         created_at: row.get(2),
         token_generation: row.get(3),
+        disabled: row.get(4),
     }
 }
 
@@ -280,13 +284,13 @@ impl Store for PostgresStore {
         let key = Email::key(email);
         self.read(|conn| {
             let statement = conn.prepared(
-                "SELECT id, email, created_at, token_generation, password_hash
+                "SELECT id, email, created_at, token_generation, disabled, password_hash
                  FROM users WHERE email_key = $1",
             )?;
             Ok(conn
                 .client
                 .query_opt(&statement, &[&key])?
-                .map(|row| (user_from_row(&row), row.get(4))))
+                .map(|row| (user_from_row(&row), row.get(5))))
         })
     }
 
@@ -297,7 +301,8 @@ impl Store for PostgresStore {
         let key = Email::key(email);
         self.read(|conn| {
             let statement = conn.prepared(
-                "SELECT id, email, created_at, token_generation FROM users WHERE email_key = $1",
+                "SELECT id, email, created_at, token_generation, disabled
+                 FROM users WHERE email_key = $1",
             )?;
             Ok(conn
                 .client

@@ -17,6 +17,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_responses_by_respondent_and_email_key.sql"),
     include_str!("migrations/0006_unique_email_key.sql"),
     include_str!("migrations/0007_ids_never_reused_and_survey_settings.sql"),
+    include_str!("migrations/0008_users_disabled.sql"),
 ];
 
 /// The migration after which `email_key` is filled in (by `fill_email_keys`).

@@ -15,6 +15,7 @@ mod lifecycle;
 mod responses;
 mod surveys;
 mod transfer;
+mod users;
 
 use super::selection::Selection;
 use connection::{connect, migrate};
@@ -41,6 +42,10 @@ pub struct SqliteStore {
     writer: Arc<Mutex<()>>,
     /// Bumped after every commit, while the writer lock is still held.
     generation: Arc<AtomicU64>,
+    /// A connection kept only to ask `PRAGMA data_version`, which moves on whenever another
+    /// connection commits, another process's included: `canvass admin users delete` writes
+    /// while the server runs, and the reply cache must not go on serving what it deleted.
+    watcher: Mutex<Connection>,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
     responses: ResponseWriter,
 }
@@ -121,7 +126,18 @@ impl SqliteStore {
             writer,
             generation,
             responses,
+            watcher: Mutex::new(connect(path)?),
         })
+    }
+
+    /// `PRAGMA data_version` on the watcher: a number that differs after any commit by
+    /// another connection since the last time it was asked.
+    fn data_version(&self) -> rusqlite::Result<u64> {
+        let watcher = self.watcher.lock().unwrap_or_else(PoisonError::into_inner);
+        let version: i64 = watcher
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))?;
+        Ok(u64::try_from(version).unwrap_or(0))
     }
 
     fn with_conn<T>(
@@ -164,20 +180,30 @@ impl SqliteStore {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, created_at, token_generation";
+pub(super) const USER_COLUMNS: &str = "id, email, created_at, token_generation, disabled";
 
-fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+/// A user from the first columns of `row`, as `USER_COLUMNS` names them.
+pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: UserId(row.get(0)?),
         email: Email::from_trusted(row.get(1)?),
         created_at: row.get(2)?,
         token_generation: row.get(3)?,
+        disabled: row.get(4)?,
     })
 }
 
 impl Store for SqliteStore {
     fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        // Own commits in the high bits, every commit the watcher saw (own or another
+        // process's) in the low ones: either moving on changes the value.
+        const LOW: u64 = 0xffff_ffff;
+        match self.data_version() {
+            Ok(version) => (self.generation.load(Ordering::Acquire) << 32) | (version & LOW),
+            // A failed query: a value never handed out before, so nothing cached is
+            // served on a guess. A data_version of all ones would take 4 billion commits.
+            Err(_) => ((self.generation.fetch_add(1, Ordering::AcqRel) + 1) << 32) | LOW,
+        }
     }
 
     fn ping(&self) -> Result<(), StoreError> {
@@ -217,7 +243,7 @@ impl Store for SqliteStore {
                     "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = ?1"
                 ))?
                 .query_row([Email::key(email)], |row| {
-                    Ok((user_from_row(row)?, row.get(4)?))
+                    Ok((user_from_row(row)?, row.get(5)?))
                 })
                 .optional()?)
         })

@@ -28,7 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)')
-            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL, back it up, check it, and look after its accounts')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
@@ -72,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -101,10 +102,94 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'canvass;admin;users' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;admin;users;list' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array for scripts instead of a table for people')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;admin;users;disable' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;admin;users;enable' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'canvass;admin;users;reset-password' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the new password from the first line of stdin instead of prompting')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;admin;users;delete' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'server')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'timeout')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Delete without asking; needed when stdin is not a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'canvass;admin;users;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'canvass;admin;users;help;list' {
+            break
+        }
+        'canvass;admin;users;help;disable' {
+            break
+        }
+        'canvass;admin;users;help;enable' {
+            break
+        }
+        'canvass;admin;users;help;reset-password' {
+            break
+        }
+        'canvass;admin;users;help;delete' {
+            break
+        }
+        'canvass;admin;users;help;help' {
+            break
+        }
         'canvass;admin;help' {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -115,6 +200,29 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;admin;help;check' {
+            break
+        }
+        'canvass;admin;help;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone')
+            break
+        }
+        'canvass;admin;help;users;list' {
+            break
+        }
+        'canvass;admin;help;users;disable' {
+            break
+        }
+        'canvass;admin;help;users;enable' {
+            break
+        }
+        'canvass;admin;help;users;reset-password' {
+            break
+        }
+        'canvass;admin;help;users;delete' {
             break
         }
         'canvass;admin;help;help' {
@@ -510,7 +618,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
         }
         'canvass;help' {
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)')
-            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL')
+            [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Look after a server''s data: copy it between SQLite and PostgreSQL, back it up, check it, and look after its accounts')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Create an account on the server, then log in')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in and keep the session token in the OS keyring')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this server''s session token')
@@ -531,6 +639,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
             break
         }
         'canvass;help;admin;copy-db' {
@@ -540,6 +649,29 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             break
         }
         'canvass;help;admin;check' {
+            break
+        }
+        'canvass;help;admin;users' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew')
+            [CompletionResult]::new('reset-password', 'reset-password', [CompletionResultType]::ParameterValue, 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone')
+            break
+        }
+        'canvass;help;admin;users;list' {
+            break
+        }
+        'canvass;help;admin;users;disable' {
+            break
+        }
+        'canvass;help;admin;users;enable' {
+            break
+        }
+        'canvass;help;admin;users;reset-password' {
+            break
+        }
+        'canvass;help;admin;users;delete' {
             break
         }
         'canvass;help;register' {

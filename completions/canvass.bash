@@ -67,6 +67,9 @@ _canvass() {
             canvass__subcmd__admin,help)
                 cmd="canvass__subcmd__admin__subcmd__help"
                 ;;
+            canvass__subcmd__admin,users)
+                cmd="canvass__subcmd__admin__subcmd__users"
+                ;;
             canvass__subcmd__admin__subcmd__help,backup)
                 cmd="canvass__subcmd__admin__subcmd__help__subcmd__backup"
                 ;;
@@ -78,6 +81,60 @@ _canvass() {
                 ;;
             canvass__subcmd__admin__subcmd__help,help)
                 cmd="canvass__subcmd__admin__subcmd__help__subcmd__help"
+                ;;
+            canvass__subcmd__admin__subcmd__help,users)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users"
+                ;;
+            canvass__subcmd__admin__subcmd__help__subcmd__users,delete)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
+            canvass__subcmd__admin__subcmd__help__subcmd__users,disable)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__disable"
+                ;;
+            canvass__subcmd__admin__subcmd__help__subcmd__users,enable)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__enable"
+                ;;
+            canvass__subcmd__admin__subcmd__help__subcmd__users,list)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__list"
+                ;;
+            canvass__subcmd__admin__subcmd__help__subcmd__users,reset-password)
+                cmd="canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__password"
+                ;;
+            canvass__subcmd__admin__subcmd__users,delete)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
+            canvass__subcmd__admin__subcmd__users,disable)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__disable"
+                ;;
+            canvass__subcmd__admin__subcmd__users,enable)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__enable"
+                ;;
+            canvass__subcmd__admin__subcmd__users,help)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help"
+                ;;
+            canvass__subcmd__admin__subcmd__users,list)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            canvass__subcmd__admin__subcmd__users,reset-password)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,delete)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,disable)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__disable"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,enable)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__enable"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,help)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__help"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,list)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__list"
+                ;;
+            canvass__subcmd__admin__subcmd__users__subcmd__help,reset-password)
+                cmd="canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__password"
                 ;;
             canvass__subcmd__help,admin)
                 cmd="canvass__subcmd__help__subcmd__admin"
@@ -126,6 +183,24 @@ _canvass() {
                 ;;
             canvass__subcmd__help__subcmd__admin,copy-db)
                 cmd="canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db"
+                ;;
+            canvass__subcmd__help__subcmd__admin,users)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users"
+                ;;
+            canvass__subcmd__help__subcmd__admin__subcmd__users,delete)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete"
+                ;;
+            canvass__subcmd__help__subcmd__admin__subcmd__users,disable)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__disable"
+                ;;
+            canvass__subcmd__help__subcmd__admin__subcmd__users,enable)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__enable"
+                ;;
+            canvass__subcmd__help__subcmd__admin__subcmd__users,list)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__list"
+                ;;
+            canvass__subcmd__help__subcmd__admin__subcmd__users,reset-password)
+                cmd="canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password"
                 ;;
             canvass__subcmd__help__subcmd__outbox,drop)
                 cmd="canvass__subcmd__help__subcmd__outbox__subcmd__drop"
@@ -363,7 +438,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin)
-            opts="-h --server --timeout --help copy-db backup check help"
+            opts="-h --server --timeout --help copy-db backup check users help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,7 +542,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__admin__subcmd__help)
-            opts="copy-db backup check help"
+            opts="copy-db backup check users help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,6 +611,340 @@ _canvass() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users)
+            opts="list disable enable reset-password delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__help__subcmd__users__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users)
+            opts="-h --server --timeout --help list disable enable reset-password delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__delete)
+            opts="-h --yes --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__disable)
+            opts="-h --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__enable)
+            opts="-h --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help)
+            opts="list disable enable reset-password delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__help__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__list)
+            opts="-h --json --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password)
+            opts="-h --password-stdin --db --server --timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         canvass__subcmd__completions)
             opts="-h --server --timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -573,7 +982,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__help__subcmd__admin)
-            opts="copy-db backup check"
+            opts="copy-db backup check users"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +1026,90 @@ _canvass() {
         canvass__subcmd__help__subcmd__admin__subcmd__copy__subcmd__db)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users)
+            opts="list disable enable reset-password delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__enable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        canvass__subcmd__help__subcmd__admin__subcmd__users__subcmd__reset__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

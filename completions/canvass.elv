@@ -25,7 +25,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
-            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL'
+            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL, back it up, check it, and look after its accounts'
             cand register 'Create an account on the server, then log in'
             cand login 'Log in and keep the session token in the OS keyring'
             cand logout 'Forget this server''s session token'
@@ -67,6 +67,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;copy-db'= {
@@ -92,10 +93,81 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'canvass;admin;users'= {
+            cand --server 'The canvass server, http://HOST[:PORT] or https://HOST[:PORT][/PATH] [default: the last server logged in to, else http://127.0.0.1:5000]'
+            cand --timeout 'How long to wait for the server to answer, e.g. 10s, 500ms, 2m [default: 10s]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail'
+            cand disable 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine'
+            cand enable 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew'
+            cand reset-password 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends'
+            cand delete 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;admin;users;list'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand --json 'Print a JSON array for scripts instead of a table for people'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;admin;users;disable'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;admin;users;enable'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'canvass;admin;users;reset-password'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand --password-stdin 'Read the new password from the first line of stdin instead of prompting'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;admin;users;delete'= {
+            cand --db 'The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB'
+            cand --server 'server'
+            cand --timeout 'timeout'
+            cand --yes 'Delete without asking; needed when stdin is not a terminal'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'canvass;admin;users;help'= {
+            cand list 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail'
+            cand disable 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine'
+            cand enable 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew'
+            cand reset-password 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends'
+            cand delete 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'canvass;admin;users;help;list'= {
+        }
+        &'canvass;admin;users;help;disable'= {
+        }
+        &'canvass;admin;users;help;enable'= {
+        }
+        &'canvass;admin;users;help;reset-password'= {
+        }
+        &'canvass;admin;users;help;delete'= {
+        }
+        &'canvass;admin;users;help;help'= {
+        }
         &'canvass;admin;help'= {
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;help;copy-db'= {
@@ -103,6 +175,23 @@ set edit:completion:arg-completer[canvass] = {|@words|
         &'canvass;admin;help;backup'= {
         }
         &'canvass;admin;help;check'= {
+        }
+        &'canvass;admin;help;users'= {
+            cand list 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail'
+            cand disable 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine'
+            cand enable 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew'
+            cand reset-password 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends'
+            cand delete 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone'
+        }
+        &'canvass;admin;help;users;list'= {
+        }
+        &'canvass;admin;help;users;disable'= {
+        }
+        &'canvass;admin;help;users;enable'= {
+        }
+        &'canvass;admin;help;users;reset-password'= {
+        }
+        &'canvass;admin;help;users;delete'= {
         }
         &'canvass;admin;help;help'= {
         }
@@ -438,7 +527,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
         }
         &'canvass;help'= {
             cand serve 'Run the survey server (HTTP API on tiny_http, data in SQLite or PostgreSQL)'
-            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL'
+            cand admin 'Look after a server''s data: copy it between SQLite and PostgreSQL, back it up, check it, and look after its accounts'
             cand register 'Create an account on the server, then log in'
             cand login 'Log in and keep the session token in the OS keyring'
             cand logout 'Forget this server''s session token'
@@ -457,12 +546,30 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
         }
         &'canvass;help;admin;copy-db'= {
         }
         &'canvass;help;admin;backup'= {
         }
         &'canvass;help;admin;check'= {
+        }
+        &'canvass;help;admin;users'= {
+            cand list 'List every account, oldest first: id, when it was created, how many surveys it created, whether it is disabled, and its e-mail'
+            cand disable 'Shut an account out, deleting nothing: its tokens stop working on the next request, and its logins are refused with the same 401 as a wrong password, so nobody learns that the account exists. Disabling a disabled account is fine'
+            cand enable 'Let a disabled account log in again. Tokens from before it was disabled stay revoked: the user logs in anew'
+            cand reset-password 'Give an account a new password (same rules as registering), and revoke every token issued before, so every session of it ends'
+            cand delete 'Delete an account and the surveys it created, with their questions, responses and invitations. Its responses to other people''s surveys stay, still counted, no longer linked to anyone'
+        }
+        &'canvass;help;admin;users;list'= {
+        }
+        &'canvass;help;admin;users;disable'= {
+        }
+        &'canvass;help;admin;users;enable'= {
+        }
+        &'canvass;help;admin;users;reset-password'= {
+        }
+        &'canvass;help;admin;users;delete'= {
         }
         &'canvass;help;register'= {
         }

@@ -118,7 +118,8 @@ pub enum Command {
     /// afterwards. Replicas on one PostgreSQL database must share one key, so there
     /// CANVASS_SECRET is required.
     Serve(ServeArgs),
-    /// Look after a server's data: copy it between SQLite and PostgreSQL.
+    /// Look after a server's data: copy it between SQLite and PostgreSQL, back it up, check
+    /// it, and look after its accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
     #[command(flatten)]
@@ -726,6 +727,98 @@ pub enum AdminCommand {
     /// count and every choice's count equal the responses recorded. Exit 1 with the
     /// differences, one a line, when there are any.
     Check(CheckArgs),
+    /// List, disable, enable, reset the password of, or delete accounts, working on the
+    /// database directly: no server or login needed, and a running server sees each change
+    /// on its next request.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+/// Accounts, worked on in the database `--db` names. An account is named by its e-mail,
+/// matched as a login matches it (letter case and full-width forms do not matter).
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List every account, oldest first: id, when it was created, how many surveys it
+    /// created, whether it is disabled, and its e-mail.
+    List(UsersListArgs),
+    /// Shut an account out, deleting nothing: its tokens stop working on the next request,
+    /// and its logins are refused with the same 401 as a wrong password, so nobody learns
+    /// that the account exists. Disabling a disabled account is fine.
+    Disable(UserArgs),
+    /// Let a disabled account log in again. Tokens from before it was disabled stay
+    /// revoked: the user logs in anew.
+    Enable(UserArgs),
+    /// Give an account a new password (same rules as registering), and revoke every token
+    /// issued before, so every session of it ends.
+    ///
+    /// The password is asked twice at a terminal, or read from the first line of stdin with
+    /// --password-stdin; it is never an argument, which other users could see in `ps`.
+    ResetPassword(ResetPasswordArgs),
+    /// Delete an account and the surveys it created, with their questions, responses and
+    /// invitations. Its responses to other people's surveys stay, still counted, no longer
+    /// linked to anyone.
+    ///
+    /// At a terminal it says how many surveys go with it and asks first; elsewhere pass
+    /// --yes.
+    Delete(DeleteUserArgs),
+}
+
+/// The installation an `admin users` command works on.
+#[derive(Debug, Args)]
+pub struct AdminDbArgs {
+    /// The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB.
+    #[arg(
+        long,
+        env = "CANVASS_DB",
+        hide_env_values = true,
+        value_parser = DatabaseUrlParser,
+        value_name = "PATH|URL"
+    )]
+    pub db: DatabaseUrl,
+    #[command(flatten)]
+    pub not_for_servers: NotForServers,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersListArgs {
+    /// Print a JSON array for scripts instead of a table for people.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub admin: AdminDbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// The account's e-mail.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+    #[command(flatten)]
+    pub admin: AdminDbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// The account's e-mail.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+    /// Read the new password from the first line of stdin instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub admin: AdminDbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteUserArgs {
+    /// The account's e-mail.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+    /// Delete without asking; needed when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub admin: AdminDbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -869,7 +962,12 @@ mod tests {
 
     #[test]
     fn server_commands_neither_list_nor_take_the_client_options() {
-        for path in [&["serve"][..], &["admin", "copy-db"]] {
+        for path in [
+            &["serve"][..],
+            &["admin", "copy-db"],
+            &["admin", "users", "list"],
+            &["admin", "users", "delete"],
+        ] {
             let help = help_of(path);
             assert!(!help.contains("--server"), "{path:?}: {help}");
             assert!(!help.contains("--timeout"), "{path:?}: {help}");

@@ -3,7 +3,7 @@
 
 use crate::client::ClientError;
 use crate::generate::GenerateError;
-use crate::server::{BackupError, CheckError, CopyError, ServerError};
+use crate::server::{BackupError, CheckError, CopyError, ServerError, UsersError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,6 +19,9 @@ pub enum Error {
     Backup(#[from] BackupError),
     #[error(transparent)]
     Check(#[from] CheckError),
+    /// `admin users`, which asks through the client's prompts.
+    #[error(transparent)]
+    Users(#[from] UsersError<ClientError>),
 }
 
 impl Error {
@@ -31,6 +34,7 @@ impl Error {
             | Error::Backup(_)
             | Error::Check(_) => 1,
             Error::Client(error) => error.exit_code(),
+            Error::Users(error) => error.exit_code(ClientError::exit_code),
         }
     }
 }

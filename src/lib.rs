@@ -23,6 +23,34 @@ pub fn run(cli: cli::Cli) -> Result<(), Error> {
         cli::Command::Admin(cli::AdminCommand::CopyDb(args)) => Ok(server::copy_db(&args)?),
         cli::Command::Admin(cli::AdminCommand::Backup(args)) => Ok(server::backup(&args)?),
         cli::Command::Admin(cli::AdminCommand::Check(args)) => Ok(server::check(&args)?),
+        cli::Command::Admin(cli::AdminCommand::Users(command)) => {
+            Ok(server::users(&command, &client::Prompter::detect())?)
+        }
         cli::Command::Client(command) => Ok(client::run(&cli.global, command)?),
+    }
+}
+
+/// The client's prompts answer what `admin users` asks (only this file sees both sides).
+impl server::Ask for client::Prompter {
+    type Error = client::ClientError;
+
+    fn can_ask(&self, what: &'static str, flag: &'static str) -> Result<(), Self::Error> {
+        if self.is_interactive() {
+            Ok(())
+        } else {
+            Err(self.needs(what, flag))
+        }
+    }
+
+    fn yes_or_no(
+        &self,
+        question: &str,
+        wanted: (&'static str, &'static str),
+    ) -> Result<bool, Self::Error> {
+        self.confirm(question, false, wanted)
+    }
+
+    fn new_password(&self) -> Result<String, Self::Error> {
+        self.password(true)
     }
 }

@@ -53,7 +53,8 @@ const ROOMS: &[(&str, &[&str])] = &[
 ];
 
 /// Who may write to stdout: the client's renderer, the generator, the server's one
-/// "listening on" line, and copy-db's table of counts. Anything else printing would corrupt
+/// "listening on" line, and the admin commands' reports (copy-db's table of counts, backup,
+/// check, and `admin users`' one writer, `say`). Anything else printing would corrupt
 /// `--json` output.
 const STDOUT_WRITERS: &[&str] = &[
     "client/render.rs",
@@ -62,6 +63,7 @@ const STDOUT_WRITERS: &[&str] = &[
     "server/copy_db.rs",
     "server/backup.rs",
     "server/check.rs",
+    "server/users/mod.rs",
 ];
 
 /// (folder, modules it must not use)

@@ -15,6 +15,7 @@ mod session;
 mod wire;
 
 pub use error::ClientError;
+pub use prompt::Prompter;
 
 use std::cell::OnceCell;
 use std::time::Duration;
@@ -24,7 +25,6 @@ use api::ApiClient;
 use config::{Config, DEFAULT_SERVER, Dirs};
 use credentials::{CredentialStore, StorePreference};
 use error::ServerSource;
-use prompt::Prompter;
 
 /// What every command needs: which server, where things are kept, whether a person is there.
 pub struct Context {

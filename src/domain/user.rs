@@ -76,6 +76,21 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address for a terminal, each hidden character (see `parse`) written as
+    /// `\u{…}`: addresses stored before `parse` refused them may hold some.
+    pub fn visible(&self) -> String {
+        self.0
+            .chars()
+            .map(|c| {
+                if is_hidden(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    }
 }
 
 /// Characters that change how text looks without being seen: control characters, zero-width
@@ -145,6 +160,16 @@ mod tests {
         assert_eq!(Email::key("ｃａｓｅ@x.org"), "case@x.org");
         assert_eq!(Email::key("\u{212a}@x.org"), Email::key("k@x.org"));
         assert_ne!(Email::key("straße@x.org"), Email::key("strasse@x.org"));
+    }
+
+    #[test]
+    fn a_stored_email_is_shown_with_its_hidden_characters_escaped() {
+        let stored = Email::from_trusted("moc.evil\u{202e}@ann".into());
+        assert_eq!(stored.visible(), "moc.evil\\u{202e}@ann");
+        assert_eq!(
+            Email::from_trusted("étienne@x.org".into()).visible(),
+            "étienne@x.org"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod secret;
 pub mod store;
 mod throttle;
 mod token;
+mod users;
 mod web;
 
 use std::io::Write;
@@ -42,6 +43,7 @@ use handlers::Ctx;
 use http::{HttpConfig, HttpServer};
 use store::{DatabaseUrl, StoreError};
 use throttle::{LoginThrottle, ThrottleConfig};
+pub use users::{Ask, UsersError, users};
 
 /// Workers that hash passwords (logins, registrations), beside the request workers.
 const LOGIN_WORKERS: usize = 2;

@@ -24,6 +24,7 @@ mod harness {
 
 mod accounts;
 mod admin;
+mod admin_users;
 mod bad_input;
 mod contract;
 mod copy_db;

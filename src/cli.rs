@@ -696,11 +696,11 @@ pub enum AdminCommand {
     /// Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to
     /// SQLite, or either to another of its kind.
     ///
-    /// Everything is copied: accounts (password hashes and token generations as they are, so
-    /// passwords and issued tokens keep working), surveys (open or closed, with their counts),
-    /// questions, choices, responses with their answers in order, and failed-login counters.
-    /// Ids are kept, so links and exports name the same surveys; new ids continue after the
-    /// copied ones.
+    /// Everything is copied: accounts (password hashes, token generations and whether they are
+    /// disabled, as they are, so passwords and issued tokens keep working), surveys (open or
+    /// closed, with their counts), questions, choices, responses with their answers in order,
+    /// and failed-login counters. Ids are kept, so links and exports name the same surveys;
+    /// new ids continue after the copied ones.
     ///
     /// The target's schema is created if missing. The target must hold no data: a copy never
     /// merges. It is written in one transaction, so a copy that fails leaves it empty. The

@@ -45,6 +45,7 @@ pub struct SqliteStore {
     /// A connection kept only to ask `PRAGMA data_version`, which moves on whenever another
     /// connection commits, another process's included: `canvass admin users delete` writes
     /// while the server runs, and the reply cache must not go on serving what it deleted.
+    /// Held for that one pragma per cached read (a read of the WAL index, no disk I/O).
     watcher: Mutex<Connection>,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
     responses: ResponseWriter,
@@ -180,7 +181,7 @@ impl SqliteStore {
     }
 }
 
-pub(super) const USER_COLUMNS: &str = "id, email, created_at, token_generation, disabled";
+const USER_COLUMNS: &str = "id, email, created_at, token_generation, disabled";
 
 /// A user from the first columns of `row`, as `USER_COLUMNS` names them.
 pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {

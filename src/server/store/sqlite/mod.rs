@@ -16,11 +16,13 @@ mod responses;
 mod surveys;
 mod transfer;
 mod users;
+mod watcher;
 
 use super::selection::Selection;
 use connection::{connect, migrate};
 use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
+use watcher::CommitWatcher;
 
 use super::{
     Entity, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis, from_epoch_millis,
@@ -42,11 +44,8 @@ pub struct SqliteStore {
     writer: Arc<Mutex<()>>,
     /// Bumped after every commit, while the writer lock is still held.
     generation: Arc<AtomicU64>,
-    /// A connection kept only to ask `PRAGMA data_version`, which moves on whenever another
-    /// connection commits, another process's included: `canvass admin users delete` writes
-    /// while the server runs, and the reply cache must not go on serving what it deleted.
-    /// Held for that one pragma per cached read (a read of the WAL index, no disk I/O).
-    watcher: Mutex<Connection>,
+    /// Other processes' commits, for the reply cache's generation (`watcher.rs`).
+    watcher: CommitWatcher,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
     responses: ResponseWriter,
 }
@@ -127,18 +126,8 @@ impl SqliteStore {
             writer,
             generation,
             responses,
-            watcher: Mutex::new(connect(path)?),
+            watcher: CommitWatcher::new(connect(path)?),
         })
-    }
-
-    /// `PRAGMA data_version` on the watcher: a number that differs after any commit by
-    /// another connection since the last time it was asked.
-    fn data_version(&self) -> rusqlite::Result<u64> {
-        let watcher = self.watcher.lock().unwrap_or_else(PoisonError::into_inner);
-        let version: i64 = watcher
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |row| row.get(0))?;
-        Ok(u64::try_from(version).unwrap_or(0))
     }
 
     fn with_conn<T>(
@@ -199,7 +188,7 @@ impl Store for SqliteStore {
         // Own commits in the high bits, every commit the watcher saw (own or another
         // process's) in the low ones: either moving on changes the value.
         const LOW: u64 = 0xffff_ffff;
-        match self.data_version() {
+        match self.watcher.version() {
             Ok(version) => (self.generation.load(Ordering::Acquire) << 32) | (version & LOW),
             // A failed query: a value never handed out before, so nothing cached is
             // served on a guess. A data_version of all ones would take 4 billion commits.

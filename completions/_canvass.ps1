@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -189,7 +189,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -639,7 +639,7 @@ Register-ArgumentCompleter -Native -CommandName 'canvass' -ScriptBlock {
             [CompletionResult]::new('copy-db', 'copy-db', [CompletionResultType]::ParameterValue, 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any')
-            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)')
             break
         }
         'canvass;help;admin;copy-db' {

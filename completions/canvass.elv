@@ -67,7 +67,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
-            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;copy-db'= {
@@ -167,7 +167,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
-            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'canvass;admin;help;copy-db'= {
@@ -546,7 +546,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand copy-db 'Copy an installation into an empty database: SQLite to PostgreSQL, PostgreSQL to SQLite, or either to another of its kind'
             cand backup 'Take a consistent copy of an SQLite installation, also while its server runs and writes, then print its size and the rows of each table'
             cand check 'Check an installation: SQLite''s integrity check, and that every survey''s response count and every choice''s count equal the responses recorded. Exit 1 with the differences, one a line, when there are any'
-            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed, and a running server sees each change on its next request'
+            cand users 'List, disable, enable, reset the password of, or delete accounts, working on the database directly: no server or login needed. A running server sees each change on its next request (a deleted survey it had cached, within a tenth of a second; other PostgreSQL replicas, within a second)'
         }
         &'canvass;help;admin;copy-db'= {
         }

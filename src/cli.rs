@@ -728,8 +728,9 @@ pub enum AdminCommand {
     /// differences, one a line, when there are any.
     Check(CheckArgs),
     /// List, disable, enable, reset the password of, or delete accounts, working on the
-    /// database directly: no server or login needed, and a running server sees each change
-    /// on its next request.
+    /// database directly: no server or login needed. A running server sees each change on
+    /// its next request (a deleted survey it had cached, within a tenth of a second; other
+    /// PostgreSQL replicas, within a second).
     #[command(subcommand)]
     Users(UsersCommand),
 }

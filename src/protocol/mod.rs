@@ -3,6 +3,7 @@
 
 mod count;
 mod lifecycle;
+mod objects;
 pub mod paths;
 pub mod pattern;
 mod requests;
@@ -14,6 +15,7 @@ mod properties;
 
 pub use count::Count;
 pub use lifecycle::*;
+pub use objects::{check_body_objects, check_objects};
 pub use requests::*;
 pub use responses::*;
 

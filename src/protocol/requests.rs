@@ -10,39 +10,10 @@ use crate::domain::{
     SurveySettings, Timestamp, ValidationError,
 };
 
-/// A JSON request body. serde's derived structs also read a JSON array, field by field in
-/// declaration order; canvass refuses that positional form (nobody means it, and it slips
-/// past "wrong type → 400"), so each body names where it expects objects.
+/// A JSON request body, and where it must hold objects (`objects.rs` says why).
 pub trait RequestBody: serde::de::DeserializeOwned {
     /// `""` is the body itself, `"questions[]"` each element of its `questions` array.
     const OBJECTS: &'static [&'static str];
-}
-
-/// Checks that `value` has an object at each of `T::OBJECTS`; the error names the first
-/// place that does not. Arrays that are missing or not arrays are left to serde to report.
-pub fn check_objects<T: RequestBody>(value: &serde_json::Value) -> Result<(), ValidationError> {
-    for path in T::OBJECTS {
-        match path.strip_suffix("[]") {
-            None if !value.is_object() => {
-                return Err(ValidationError::new("body", "must be a JSON object"));
-            }
-            None => {}
-            Some(key) => {
-                let items = value.get(key).and_then(serde_json::Value::as_array);
-                if let Some(i) = items
-                    .into_iter()
-                    .flatten()
-                    .position(|item| !item.is_object())
-                {
-                    return Err(ValidationError::new(
-                        format!("{key}[{i}]"),
-                        "must be a JSON object",
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `POST /api/register/` and `POST /api/login/`.

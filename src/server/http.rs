@@ -25,7 +25,7 @@ use serde::Serialize;
 use super::client_address::TrustedProxies;
 use super::error::{ApiError, retry_after_secs};
 use super::fair_lane::FairLane;
-use crate::protocol::{RequestBody, check_objects};
+use crate::protocol::{RequestBody, check_body_objects};
 
 /// An HTTP method, parsed once where tiny_http hands the request over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,12 +119,9 @@ impl Request {
                 "the request body must be JSON, and it is empty",
             ));
         }
-        let value: serde_json::Value = serde_json::from_slice(&self.body).map_err(|e| {
+        check_body_objects::<T>(&self.body).map_err(|e| {
             ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
-        })?;
-        check_objects::<T>(&value)?;
-        // Parsed a second time, from the bytes: a `Value` keeps only the last of duplicate
-        // keys, while the struct deserializer refuses them.
+        })??;
         let mut de = serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use crate::server::store::{StoreError, rekeyed};
@@ -36,6 +37,16 @@ pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
     // transaction survives a process crash (kill -9), and only an OS crash or power loss
     // can roll back the last few. FULL would cost an fsync per response.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // The undo log of a savepoint (one per response in a batch, `responses.rs`) spills to a
+    // temporary file past 64 KiB: a file created, written and unlinked per batch, seen in
+    // strace of the write path. Nothing temporary here is large; memory does.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The query planner's stability guarantee: a prepared statement keeps its plan whatever
+    // values are bound. Without it SQLite marks statements whose plan a bound value might
+    // change (a parameter compared with a partial index's condition, say) and parses and
+    // plans them again on every new binding: a tenth of the vote path's CPU went to
+    // re-preparing the survey's queries (`sqlite3Reprepare` under `load_surveys`).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // rusqlite keeps 16 prepared statements by default; the store uses more than that, and
     // an evicted one is parsed again on its next use (seen in profiles of the vote path).
     conn.set_prepared_statement_cache_capacity(64);

@@ -146,6 +146,13 @@ pub trait Store: Send + Sync {
     fn create_survey(&self, creator: UserId, survey: &NewSurvey) -> Result<Survey, StoreError>;
     /// `NotFound` if absent.
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError>;
+    /// The survey to check a response against: its questions, choices and settings, maybe
+    /// kept from an earlier read, so its counts and status may lag (whether it takes the
+    /// response is decided when it is recorded). An edit, close, reopen or delete shows at
+    /// once on this server, another process's within the store's bound.
+    fn survey_for_answers(&self, id: SurveyId) -> Result<Arc<Survey>, StoreError> {
+        self.get_survey(id).map(Arc::new)
+    }
     /// That slice of all surveys, oldest first, and how many there are in all.
     fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError>;
     /// Oldest first, the surveys `creator` made: that page of them and how many there are.

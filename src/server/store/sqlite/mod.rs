@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
 mod connection;
+mod definitions;
 mod inspect;
 mod lifecycle;
 mod responses;
@@ -20,6 +21,7 @@ mod watcher;
 
 use super::selection::Selection;
 use connection::{connect, migrate};
+use definitions::Definitions;
 use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 use watcher::CommitWatcher;
@@ -44,6 +46,10 @@ pub struct SqliteStore {
     writer: Arc<Mutex<()>>,
     /// Bumped after every commit, while the writer lock is still held.
     generation: Arc<AtomicU64>,
+    /// Moved on by every write but a response's, while the writer lock is held: what the
+    /// write path checks answers against may have changed (`definitions.rs`).
+    definition_changes: AtomicU64,
+    definitions: Definitions,
     /// Other processes' commits, for the reply cache's generation (`watcher.rs`).
     watcher: CommitWatcher,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
@@ -126,6 +132,8 @@ impl SqliteStore {
             writer,
             generation,
             responses,
+            definition_changes: AtomicU64::new(0),
+            definitions: Definitions::default(),
             watcher: CommitWatcher::new(connect(path)?),
         })
     }
@@ -159,6 +167,7 @@ impl SqliteStore {
         let _writing = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let result = self.with_conn(f);
         self.generation.fetch_add(1, Ordering::Release);
+        self.definition_changes.fetch_add(1, Ordering::Release);
         result
     }
 
@@ -294,6 +303,15 @@ impl Store for SqliteStore {
 
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
         self.with_conn(|conn| load_survey(conn, id))
+    }
+
+    fn survey_for_answers(&self, id: SurveyId) -> Result<Arc<Survey>, StoreError> {
+        // Another process's commit moves the watcher's number on; so do this server's own
+        // responses, which makes a kept survey be read again at most every 100 ms.
+        const LOW: u64 = 0xffff_ffff;
+        let others = self.watcher.version().map_err(StoreError::from)?;
+        let stamp = (self.definition_changes.load(Ordering::Acquire) << 32) | (others & LOW);
+        self.definitions.get(id, stamp, || self.get_survey(id))
     }
 
     fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError> {

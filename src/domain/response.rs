@@ -31,6 +31,14 @@ impl Answer {
         }
     }
 
+    /// The choices this answer picks; none for a text answer.
+    pub fn choice_ids(&self) -> &[ChoiceId] {
+        match self {
+            Answer::Choices { choices, .. } => choices,
+            Answer::Text { .. } => &[],
+        }
+    }
+
     /// Checks a whole response against `survey`; fields are named `answers[i]…` after the
     /// answer's position, or `answers` for a required question left out.
     pub fn check_all(survey: &Survey, answers: &[Answer]) -> Result<(), ValidationError> {

@@ -5,12 +5,20 @@
 //! response is a batch of one and waits for nobody. Nobody is answered before the commit,
 //! so a 2xx still means the response survives `kill -9`.
 //!
+//! Counts are tallied per batch and written once at its end, one statement per survey and
+//! per choice answered, inside the same transaction: a response refused in its savepoint
+//! adds nothing, and nobody is answered before the commit, so counts stay exact. Whether a
+//! survey still takes a response is decided on its count as stored plus the batch's own
+//! responses to it so far (`Tally`).
+//!
 //! A response may carry its client's id for it (issue 7: an offline client resends). The
 //! unique index on `responses.client_id` decides which of two sends is the response: the
 //! other is refused inside its savepoint, which is rolled back, and then answered with the
 //! id of the response already stored. Within a batch the later send sees the earlier one,
 //! across batches the committed one, so however many arrive at once, one is counted.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,7 +27,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::is_unique_violation;
 use crate::domain::{
-    Answer, InvitationRefusal, ResponseId, SurveyId, SurveySettings, Timestamp, UserId,
+    Answer, ChoiceId, InvitationRefusal, ResponseId, SurveyId, SurveySettings, Timestamp, UserId,
 };
 use crate::server::store::{Entity, Recorded, StoreError};
 
@@ -132,25 +140,75 @@ fn write_batch(
     };
     // IMMEDIATE takes SQLite's write lock up front: no read-to-write upgrade to fail.
     run("BEGIN IMMEDIATE")?;
+    let mut tally = Tally::default();
     let mut results = Vec::with_capacity(batch.len());
     let written = batch.iter().try_for_each(|job| {
         run("SAVEPOINT response")?;
-        let mut result = insert_response(conn, job).map(Recorded::New);
+        let mut result = insert_response(conn, job, &mut tally);
         if result.is_err() {
             run("ROLLBACK TO response")?;
             result = settle(conn, job, result);
+        } else if let Some(gate) = tally.gates.get_mut(&job.survey) {
+            // Counted only once the response is surely in.
+            gate.responses += 1;
+            for choice in job.answers.iter().flat_map(Answer::choice_ids) {
+                *tally.choices.entry(*choice).or_default() += 1;
+            }
         }
         run("RELEASE response")?;
         results.push(result);
         Ok(())
     });
-    match written.and_then(|()| run("COMMIT")) {
+    match written
+        .and_then(|()| tally.write(conn))
+        .and_then(|()| run("COMMIT"))
+    {
         Ok(()) => Ok(results),
         Err(e) => {
             // Nothing of the batch may stay half-written.
             let _ = run("ROLLBACK");
             Err(e)
         }
+    }
+}
+
+/// A batch's counts, written at its end.
+#[derive(Default)]
+struct Tally {
+    /// Per survey answered: what decides whether it takes a response, its count including
+    /// the batch's responses so far, and how many those are.
+    gates: HashMap<SurveyId, Gate>,
+    /// Per choice: how many of the batch's responses picked it.
+    choices: HashMap<ChoiceId, u64>,
+}
+
+impl Tally {
+    /// The gate of `survey`: read from the database on its first response in the batch.
+    fn gate(&mut self, conn: &Connection, survey: SurveyId) -> Result<&mut Gate, StoreError> {
+        Ok(match self.gates.entry(survey) {
+            Entry::Occupied(gate) => gate.into_mut(),
+            Entry::Vacant(slot) => slot.insert(read_gate(conn, survey)?),
+        })
+    }
+
+    /// Adds the batch's counts, in SQL (docs/seed-contract.md Part 2: the seed lost votes
+    /// to a read-modify-write).
+    fn write(&self, conn: &Connection) -> Result<(), StoreError> {
+        let mut surveys = conn.prepare_cached(
+            "UPDATE surveys SET response_count = response_count + ?2 WHERE id = ?1",
+        )?;
+        for (survey, gate) in &self.gates {
+            let added = gate.responses - gate.stored;
+            if added > 0 {
+                surveys.execute(params![survey.0, added])?;
+            }
+        }
+        let mut choices =
+            conn.prepare_cached("UPDATE choices SET selected = selected + ?2 WHERE id = ?1")?;
+        for (choice, added) in &self.choices {
+            choices.execute(params![choice.0, added])?;
+        }
+        Ok(())
     }
 }
 
@@ -183,43 +241,26 @@ fn settle(
     }
 }
 
-/// Writes the response and counts it. `NotTaking` (closed, full, outside its window) and
-/// `Invitation` are decided here, inside the batch's transaction, where no other writer can
-/// move the count or use the code in between; `AlreadyResponded` when a unique index refuses
-/// it (a second response where one per user, or a client id already taken).
-fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreError> {
-    let gate = conn
-        .prepare_cached(
-            "SELECT closed_at IS NOT NULL, one_response_per_user, response_count, opens_at,
-                    closes_at, max_responses, anonymous, invitation_only
-             FROM surveys WHERE id = ?1",
-        )?
-        .query_row([job.survey.0], |r| {
-            Ok(Gate {
-                closed: r.get(0)?,
-                exclusive: r.get(1)?,
-                responses: r.get(2)?,
-                settings: SurveySettings {
-                    opens_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_unix),
-                    closes_at: r.get::<_, Option<i64>>(4)?.map(Timestamp::from_unix),
-                    max_responses: r.get(5)?,
-                    anonymous: r.get(6)?,
-                    invitation_only: r.get(7)?,
-                    public_results: false,
-                },
-            })
-        })
-        .optional()?
-        .ok_or(StoreError::NotFound(Entity::Survey))?;
+/// Writes the response; the batch counts it (`Tally`). `NotTaking` (closed, full, outside
+/// its window) and `Invitation` are decided here, inside the batch's transaction, where no
+/// other writer can move the count or use the code in between; `AlreadyResponded` when a
+/// unique index refuses it (a second response where one per user, or a client id already
+/// taken).
+fn insert_response(
+    conn: &Connection,
+    job: &Job,
+    tally: &mut Tally,
+) -> Result<Recorded, StoreError> {
+    let gate = tally.gate(conn, job.survey)?;
     gate.settings
         .taking(job.survey.0, gate.closed, gate.responses, Timestamp::now())
         .map_err(StoreError::NotTaking)?;
+    let (exclusive, anonymous) = (gate.exclusive, gate.settings.anonymous);
     if gate.settings.invitation_only {
         use_invitation(conn, job.survey, job.invitation.as_deref())?;
     }
     // Anonymous: who responded is never written down, whatever the caller passed.
-    let respondent = job.by.map(|u| u.0).filter(|_| !gate.settings.anonymous);
-    let exclusive = gate.exclusive;
+    let respondent = job.by.map(|u| u.0).filter(|_| !anonymous);
     let response: i64 = conn
         .prepare_cached(
             "INSERT INTO responses (survey_id, respondent_id, exclusive_respondent_id, client_id)
@@ -241,36 +282,77 @@ fn insert_response(conn: &Connection, job: &Job) -> Result<ResponseId, StoreErro
                 e.into()
             }
         })?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO answers (response_id, question_id, choice_id, text) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    // Counted in SQL, never read-modify-written (docs/seed-contract.md Part 2: the seed lost votes).
-    let mut count =
-        conn.prepare_cached("UPDATE choices SET selected = selected + 1 WHERE id = ?1")?;
-    for answer in &job.answers {
-        match answer {
-            Answer::Choices { question, choices } => {
-                for choice in choices {
-                    insert.execute(params![response, question.0, choice.0, None::<String>])?;
-                    count.execute([choice.0])?;
-                }
-            }
-            Answer::Text { question, text } => {
-                insert.execute(params![response, question.0, None::<i64>, text])?;
-            }
-        }
-    }
-    conn.prepare_cached("UPDATE surveys SET response_count = response_count + 1 WHERE id = ?1")?
-        .execute([job.survey.0])?;
-    Ok(ResponseId(response))
+    insert_answers(conn, response, &job.answers)?;
+    Ok(Recorded::New(ResponseId(response)))
 }
 
-/// What decides whether a survey takes a response now.
+/// Answer rows per `INSERT`: a response's answers go in a statement or two, not one each.
+const ROWS_PER_INSERT: usize = 8;
+
+fn insert_answers(conn: &Connection, response: i64, answers: &[Answer]) -> Result<(), StoreError> {
+    let rows: Vec<(i64, Option<i64>, Option<&str>)> = answers
+        .iter()
+        .flat_map(|answer| -> Vec<(i64, Option<i64>, Option<&str>)> {
+            match answer {
+                Answer::Choices { question, choices } => choices
+                    .iter()
+                    .map(|choice| (question.0, Some(choice.0), None))
+                    .collect(),
+                Answer::Text { question, text } => vec![(question.0, None, Some(text.as_str()))],
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        // One statement text per chunk length, each prepared once per connection.
+        let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut insert = conn.prepare_cached(&format!(
+            "INSERT INTO answers (response_id, question_id, choice_id, text) VALUES {values}"
+        ))?;
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 4);
+        for (question, choice, text) in chunk {
+            params.extend([&response as &dyn rusqlite::ToSql, question, choice, text]);
+        }
+        insert.execute(params.as_slice())?;
+    }
+    Ok(())
+}
+
+/// What decides whether a survey takes a response, read once per batch.
 struct Gate {
     closed: bool,
     exclusive: bool,
+    /// Its count as stored when the batch began.
+    stored: u64,
+    /// That, plus the batch's responses to it so far.
     responses: u64,
     settings: SurveySettings,
+}
+
+fn read_gate(conn: &Connection, survey: SurveyId) -> Result<Gate, StoreError> {
+    conn.prepare_cached(
+        "SELECT closed_at IS NOT NULL, one_response_per_user, response_count, opens_at,
+                closes_at, max_responses, anonymous, invitation_only
+         FROM surveys WHERE id = ?1",
+    )?
+    .query_row([survey.0], |r| {
+        let stored = r.get(2)?;
+        Ok(Gate {
+            closed: r.get(0)?,
+            exclusive: r.get(1)?,
+            stored,
+            responses: stored,
+            settings: SurveySettings {
+                opens_at: r.get::<_, Option<i64>>(3)?.map(Timestamp::from_unix),
+                closes_at: r.get::<_, Option<i64>>(4)?.map(Timestamp::from_unix),
+                max_responses: r.get(5)?,
+                anonymous: r.get(6)?,
+                invitation_only: r.get(7)?,
+                public_results: false,
+            },
+        })
+    })
+    .optional()?
+    .ok_or(StoreError::NotFound(Entity::Survey))
 }
 
 /// Marks the invitation whose code hashes to `hash` used, if it is this survey's and unused;

@@ -1780,7 +1780,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__serve)
-            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --public-url --server --timeout --help"
+            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --public-url --metrics-addr --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1843,6 +1843,10 @@ _canvass() {
                     return 0
                     ;;
                 --public-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -54,6 +54,7 @@ set edit:completion:arg-completer[canvass] = {|@words|
             cand --registrations-per-hour 'Accounts one client address may register per hour; past it, 429 with Retry-After. 0 turns the limit off'
             cand --trusted-proxy 'A reverse proxy in front of the server (repeat, or separate with commas): from it, the client is the rightmost X-Forwarded-For address it did not write itself, and it is exempt from --max-connections-per-address. X-Forwarded-For from any other peer is ignored. Without this, limits per client address leave loopback peers out (they may be an undeclared proxy in front of everyone); with it, loopback counts like any address'
             cand --public-url 'The address respondents reach the server at, when it sits behind a reverse proxy (https://survey.example.org): links the server writes, such as an invitation''s, start with it. Without it they are paths on whatever address the client used'
+            cand --metrics-addr 'Serve Prometheus metrics at http://ADDR/metrics, on a listener of its own (never on --addr): requests by route template, method and status, their durations, responses recorded, logins by outcome, write batch sizes, database errors, open connections and queued requests. Put it where only the scraper reaches it, e.g. 127.0.0.1:9090; port 0 picks a free port (the `canvass metrics on` line shows it). Off unless given'
             cand --server 'server'
             cand --timeout 'timeout'
             cand -h 'Print help (see more with ''--help'')'

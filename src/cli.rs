@@ -670,6 +670,13 @@ pub struct ServeArgs {
     /// with it. Without it they are paths on whatever address the client used.
     #[arg(long, env = "CANVASS_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of its own (never on
+    /// --addr): requests by route template, method and status, their durations, responses
+    /// recorded, logins by outcome, write batch sizes, database errors, open connections and
+    /// queued requests. Put it where only the scraper reaches it, e.g. 127.0.0.1:9090; port 0
+    /// picks a free port (the `canvass metrics on` line shows it). Off unless given.
+    #[arg(long, env = "CANVASS_METRICS_ADDR", value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
     #[command(flatten)]
     pub not_for_servers: NotForServers,
 }

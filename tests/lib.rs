@@ -39,6 +39,7 @@ mod interactive;
 mod jwt;
 mod layout;
 mod lifecycle;
+mod metrics;
 mod native;
 mod offline;
 mod openapi;

@@ -61,6 +61,14 @@ impl<T> FairLane<T> {
         Ok(())
     }
 
+    /// How many items wait, for the queue's gauge: takes the lock, so not per request.
+    pub fn len(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len
+    }
+
     /// The next item, from the address whose turn it is; waits while the lane is empty.
     /// `None` once the lane is closed and empty.
     pub fn pop(&self) -> Option<T> {

@@ -23,8 +23,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::client_address::TrustedProxies;
+use super::cors::cors_headers;
 use super::error::{ApiError, retry_after_secs};
 use super::fair_lane::FairLane;
+use super::logging::RequestLine;
+use super::metrics::Metrics;
+use super::route_name::RouteName;
 use crate::protocol::{RequestBody, check_body_objects};
 
 /// An HTTP method, parsed once where tiny_http hands the request over.
@@ -267,9 +271,14 @@ pub struct HttpConfig {
     pub max_connections_per_address: usize,
     /// Whose `X-Forwarded-For` names the client (`client_address`).
     pub trusted_proxies: TrustedProxies,
+    /// Names a request the handler never saw (a body too large, a busy login lane) for
+    /// metrics and logs; the handler names the others itself, having routed them.
+    pub route_of: fn(method: &Method, path: &str) -> RouteName,
+    pub metrics: Metrics,
 }
 
-pub type Handler = dyn Fn(&Request) -> Result<Reply, ApiError> + Send + Sync;
+/// Answers a request, and names the route it matched (its template, for metrics and logs).
+pub type Handler = dyn Fn(&Request) -> (RouteName, Result<Reply, ApiError>) + Send + Sync;
 
 pub struct HttpServer {
     server: Arc<tiny_http::Server>,
@@ -350,6 +359,14 @@ impl HttpServer {
         })
     }
 
+    /// A view of the connections and queues, for the metrics to read when scraped.
+    pub fn load(&self) -> Load {
+        Load {
+            server: Arc::clone(&self.server),
+            slow_lane: Arc::clone(&self.slow_lane),
+        }
+    }
+
     /// Lets queued requests finish, then stops every worker and waits (boundedly) for the
     /// last responses to leave.
     pub fn shutdown(self) {
@@ -373,6 +390,31 @@ impl HttpServer {
                 "responses still being sent after {RESPONSE_DRAIN:?} are cut off by the exit"
             );
         }
+    }
+}
+
+/// What the HTTP server holds now, read on demand (`HttpServer::load`).
+pub struct Load {
+    server: Arc<tiny_http::Server>,
+    slow_lane: Arc<SlowLane>,
+}
+
+impl Load {
+    /// Connections accepted and not yet closed, idle keep-alive ones included.
+    pub fn open_connections(&self) -> usize {
+        self.server.num_connections()
+    }
+
+    /// Requests read in full that no worker has taken yet: in tiny_http's queue, plus those
+    /// waiting in the slow lane for a login worker.
+    pub fn queued_requests(&self) -> usize {
+        self.server.queued_requests() + self.slow_lane.len()
+    }
+}
+
+impl std::fmt::Debug for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Load")
     }
 }
 
@@ -495,6 +537,7 @@ fn serve_one(
 ) {
     let started = Instant::now();
     let config = &shared.config;
+    let in_flight = config.metrics.in_flight();
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let method = Method::parse(rq.method());
     let (path, query) = match rq.url().split_once('?') {
@@ -507,9 +550,10 @@ fn serve_one(
         .find(|h| h.field.equiv("Origin"))
         .map(|h| h.value.as_str().to_owned());
 
-    let reply = match refuse {
-        Some(error) => Reply::error(&error),
-        None if method == Method::Options => Reply::no_content(),
+    // Only the handler routes a request; the rest are named here, once.
+    let (route, reply) = match refuse {
+        Some(error) => ((config.route_of)(&method, &path), Reply::error(&error)),
+        None if method == Method::Options => (RouteName::PREFLIGHT, Reply::no_content()),
         None => match read_request(
             &mut rq,
             method.clone(),
@@ -519,7 +563,7 @@ fn serve_one(
             config.max_body,
         ) {
             Ok(request) => run_handler(shared.handler.as_ref(), &request, id),
-            Err(error) => Reply::error(&error),
+            Err(error) => ((config.route_of)(&method, &path), Reply::error(&error)),
         },
     };
 
@@ -545,12 +589,20 @@ fn serve_one(
             response.add_header(header);
         }
     }
+    // Counted before the hand-off, so a client that has its response finds it counted.
+    let elapsed = started.elapsed();
+    config.metrics.request(route, &method, status, elapsed);
+    drop(in_flight);
     // A client that hung up is no error of ours.
     let _ = rq.respond(response);
-    tracing::info!(
-        "{id} {method} {path} {status} {:.1}ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    RequestLine {
+        id,
+        method: &method,
+        path: &path,
+        status,
+        elapsed,
+    }
+    .log();
 }
 
 /// The owned copy handlers see, body read up to `max_body` (413 past it).
@@ -598,19 +650,20 @@ fn read_request(
 }
 
 /// Runs the handler; an internal error is logged under the request id, and a panic becomes a
-/// 500 instead of a dropped connection.
-fn run_handler(handler: &Handler, request: &Request, id: u64) -> Reply {
+/// 500 instead of a dropped connection (named `unmatched`: the handler never said its route).
+fn run_handler(handler: &Handler, request: &Request, id: u64) -> (RouteName, Reply) {
     match catch_unwind(AssertUnwindSafe(|| handler(request))) {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => {
+        Ok((route, Ok(reply))) => (route, reply),
+        Ok((route, Err(error))) => {
             if let ApiError::Internal(detail) = &error {
                 tracing::error!("request {id}: {detail}");
             }
-            Reply::error(&error)
+            (route, Reply::error(&error))
         }
         Err(_) => {
             tracing::error!("request {id}: handler panicked");
-            Reply::error(&ApiError::Internal("handler panicked".into()))
+            let error = ApiError::Internal("handler panicked".into());
+            (RouteName::UNMATCHED, Reply::error(&error))
         }
     }
 }
@@ -622,39 +675,6 @@ impl AsRef<[u8]> for SharedBytes {
     fn as_ref(&self) -> &[u8] {
         &self.0
     }
-}
-
-/// The seed enables CORS for `/api/*` from any origin (docs/seed-contract.md Part 1, "Browser client").
-/// `preflight` holds the methods to allow when the request is a pre-flight.
-fn cors_headers(
-    origins: &[String],
-    origin: Option<&str>,
-    preflight: Option<&str>,
-) -> Vec<(&'static str, String)> {
-    let allow = if origins.iter().any(|o| o == "*") {
-        Some("*".to_owned())
-    } else {
-        origin
-            .filter(|o| origins.iter().any(|allowed| allowed == o))
-            .map(ToOwned::to_owned)
-    };
-    let Some(allow) = allow else {
-        return Vec::new();
-    };
-    let mut headers = Vec::new();
-    if allow != "*" {
-        headers.push(("Vary", "Origin".to_owned()));
-    }
-    headers.push(("Access-Control-Allow-Origin", allow));
-    if let Some(methods) = preflight {
-        headers.push(("Access-Control-Allow-Methods", methods.to_owned()));
-        headers.push((
-            "Access-Control-Allow-Headers",
-            "Authorization, Content-Type, Idempotency-Key".into(),
-        ));
-        headers.push(("Access-Control-Max-Age", "86400".into()));
-    }
-    headers
 }
 
 #[cfg(test)]
@@ -695,6 +715,8 @@ mod tests {
             slow_queue: 4,
             max_connections_per_address: 64,
             trusted_proxies: TrustedProxies::default(),
+            route_of: |_, _| RouteName::UNMATCHED,
+            metrics: Metrics::off(),
         };
         (HttpServer::start(listener, config, handler).unwrap(), addr)
     }
@@ -703,7 +725,7 @@ mod tests {
     fn a_panicking_handler_answers_500_json_and_the_server_keeps_serving() {
         let handler: Arc<Handler> = Arc::new(|req: &Request| {
             assert!(req.path != "/boom", "handler bug");
-            Ok(Reply::ok(&req.path))
+            (RouteName::UNMATCHED, Ok(Reply::ok(&req.path)))
         });
         let (server, addr) = start(&handler);
         let boom = get(addr, "/boom");
@@ -724,7 +746,7 @@ mod tests {
                 entered_tx.lock().unwrap().send(()).unwrap();
                 let _ = release_rx.lock().unwrap().recv();
             }
-            Ok(Reply::ok(&req.path))
+            (RouteName::UNMATCHED, Ok(Reply::ok(&req.path)))
         });
         let (server, addr) = start(&handler);
         let slow = std::thread::spawn(move || get(addr, "/slow"));

@@ -8,14 +8,18 @@ mod cache;
 mod check;
 mod client_address;
 mod copy_db;
+mod cors;
 mod error;
 mod fair_lane;
 mod handlers;
 mod http;
 mod invitation_code;
+mod logging;
+mod metrics;
 mod openapi;
 mod password;
 mod quota;
+mod route_name;
 mod routes;
 mod secret;
 pub mod store;
@@ -41,6 +45,8 @@ pub use copy_db::{CopyError, copy_db};
 use error::error_chain;
 use handlers::Ctx;
 use http::{HttpConfig, HttpServer};
+use metrics::{Metrics, MetricsServer};
+use route_name::RouteName;
 use store::{DatabaseUrl, StoreError};
 use throttle::{LoginThrottle, ThrottleConfig};
 pub use users::{Ask, UsersError, users};
@@ -86,6 +92,8 @@ pub struct ServeConfig {
     pub secret: Option<String>,
     /// Where respondents reach the server (`--public-url`), without a trailing slash.
     pub public_url: Option<String>,
+    /// Where `GET /metrics` is served (`--metrics-addr`); `None`: no metrics at all.
+    pub metrics_addr: Option<String>,
 }
 
 /// Why the server could not start.
@@ -124,6 +132,11 @@ pub enum ServerError {
     WeakSecret { min: usize },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot serve metrics on {addr}: {source}")]
+    MetricsBind {
         addr: String,
         source: std::io::Error,
     },
@@ -172,13 +185,14 @@ impl ServeConfig {
             secret: std::env::var("CANVASS_SECRET")
                 .ok()
                 .filter(|s| !s.is_empty()),
+            metrics_addr: args.metrics_addr,
         })
     }
 }
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
-    init_logging();
+    logging::init();
     let key = match (&config.db, config.secret.as_deref()) {
         (DatabaseUrl::Postgres(_), None) => return Err(ServerError::SecretRequired),
         (DatabaseUrl::Postgres(_), Some(secret)) => secret::from_env(secret),
@@ -208,12 +222,20 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         DatabaseUrl::Sqlite(path) => Some(own_sqlite_file(path)?),
         DatabaseUrl::Postgres(_) => None,
     };
+    let metrics = if config.metrics_addr.is_some() {
+        Metrics::on()
+    } else {
+        Metrics::off()
+    };
     // Every worker and the login workers may each hold a connection, plus the listener.
     let connections = config.threads + LOGIN_WORKERS + 1;
-    let store = store::open(&config.db, connections).map_err(|source| ServerError::Database {
-        db: config.db.clone(),
-        source,
-    })?;
+    let store =
+        store::open(&config.db, connections, metrics.store_observer()).map_err(|source| {
+            ServerError::Database {
+                db: config.db.clone(),
+                source,
+            }
+        })?;
     let cx = Ctx {
         store,
         passwords: password::Passwords::new().map_err(|e| ServerError::Startup(e.to_string()))?,
@@ -233,11 +255,14 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
                 .is_some_and(|url| url.starts_with("https://")),
         ),
         public_url: config.public_url.clone(),
+        metrics: metrics.clone(),
     };
     // Registered before binding, so a signal that arrives right after the address line is
     // printed is never missed.
     let mut signals = Signals::new([SIGINT, SIGTERM])
         .map_err(|e| ServerError::Startup(format!("cannot handle signals: {e}")))?;
+    // Bound before the public port, so a bad metrics address stops the start early.
+    let metrics_server = start_metrics(config.metrics_addr.as_deref(), &metrics)?;
     let (listener, local) = http::bind(&config.addr).map_err(|source| ServerError::Bind {
         addr: config.addr.clone(),
         source,
@@ -256,6 +281,8 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         slow_queue: 64,
         max_connections_per_address: config.max_connections_per_address,
         trusted_proxies: config.trusted_proxies.clone(),
+        route_of: RouteName::resolve,
+        metrics: metrics.clone(),
     };
     let server = HttpServer::start(
         listener,
@@ -263,7 +290,15 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         &(Arc::new(move |req: &http::Request| handlers::handle(req, &cx)) as Arc<http::Handler>),
     )
     .map_err(|e| ServerError::Startup(e.to_string()))?;
+    metrics.watch(server.load());
 
+    // Before the listening line, which scripts wait for: once it is out, both are known.
+    if let Some(metrics_server) = &metrics_server {
+        announce(&format!(
+            "canvass metrics on http://{}/metrics",
+            metrics_server.addr()
+        ));
+    }
     announce(&format!(
         "canvass listening on http://{local} (db: {})",
         config.db
@@ -271,7 +306,26 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
     let signal = signals.forever().next();
     tracing::info!("signal {signal:?} received; finishing requests in flight");
     server.shutdown();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.shutdown();
+    }
     Ok(())
+}
+
+/// The metrics listener, when `--metrics-addr` asks for one.
+fn start_metrics(
+    addr: Option<&str>,
+    metrics: &Metrics,
+) -> Result<Option<MetricsServer>, ServerError> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    MetricsServer::start(addr, metrics.clone())
+        .map(Some)
+        .map_err(|source| ServerError::MetricsBind {
+            addr: addr.to_owned(),
+            source,
+        })
 }
 
 /// Takes the lock that makes this process the SQLite file's only server, held until exit
@@ -307,24 +361,4 @@ fn announce(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
-}
-
-fn init_logging() {
-    // `RUST_LOG=warn` (or error, off…) quiets the per-request lines; anything unparsable
-    // keeps the default.
-    let level = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-    // A panic is caught and answered with a 500; say so on one line instead of the default
-    // hook's multi-line report (RUST_BACKTRACE may be set).
-    std::panic::set_hook(Box::new(|info| {
-        tracing::error!("panic: {info}");
-    }));
 }

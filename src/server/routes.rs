@@ -417,8 +417,9 @@ pub enum Lookup {
         /// The survey a `{id}` path names.
         survey: Option<SurveyId>,
     },
-    /// The path is known, the method is not: these are (for `Allow`).
-    MethodNotAllowed(Vec<Method>),
+    /// The path is known, the method is not: these are (for `Allow`), and the path's
+    /// template.
+    MethodNotAllowed(Vec<Method>, &'static str),
     NotFound,
 }
 
@@ -430,6 +431,7 @@ pub fn find(method: &Method, path: &str) -> Lookup {
         method
     };
     let mut allowed = Vec::new();
+    let mut template = "";
     for route in ROUTES {
         let Some(params) = matches(route.path, path) else {
             continue;
@@ -441,11 +443,12 @@ pub fn find(method: &Method, path: &str) -> Lookup {
             };
         }
         allowed.push(route.method.clone());
+        template = route.path;
     }
     if allowed.is_empty() {
         Lookup::NotFound
     } else {
-        Lookup::MethodNotAllowed(allowed)
+        Lookup::MethodNotAllowed(allowed, template)
     }
 }
 
@@ -661,20 +664,18 @@ mod tests {
     fn a_known_path_with_another_method_lists_the_methods_it_answers() {
         assert_eq!(
             find(&Method::Post, &paths::survey(1)),
-            Lookup::MethodNotAllowed(vec![
-                Method::Get,
-                Method::Put,
-                Method::Patch,
-                Method::Delete
-            ])
+            Lookup::MethodNotAllowed(
+                vec![Method::Get, Method::Put, Method::Patch, Method::Delete],
+                "/api/surveys/{id}/"
+            )
         );
         assert_eq!(
             find(&Method::Other("BREW".into()), paths::SURVEYS),
-            Lookup::MethodNotAllowed(vec![Method::Get, Method::Post])
+            Lookup::MethodNotAllowed(vec![Method::Get, Method::Post], "/api/surveys/")
         );
         assert_eq!(
             find(&Method::Get, paths::LOGIN),
-            Lookup::MethodNotAllowed(vec![Method::Post])
+            Lookup::MethodNotAllowed(vec![Method::Post], "/api/login/")
         );
     }
 

@@ -31,6 +31,8 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(20);
 const EXIT_DEADLINE: Duration = Duration::from_secs(20);
 const LOG_DEADLINE: Duration = Duration::from_secs(10);
 const STARTUP_PREFIX: &str = "canvass listening on http://";
+/// The line before it when `--metrics-addr` is set.
+const METRICS_PREFIX: &str = "canvass metrics on http://";
 /// How many of the server's warnings and errors a failing test shows (a load test can log
 /// thousands of the same one).
 const TROUBLE_SHOWN: usize = 20;
@@ -63,6 +65,8 @@ pub struct TestServer {
     running: Option<Running>,
     addr: SocketAddr,
     startup_line: String,
+    /// From the `canvass metrics on` line, when the server serves metrics.
+    metrics_addr: Option<SocketAddr>,
     stderr: Arc<Log>,
 }
 
@@ -157,6 +161,7 @@ impl TestServer {
             running: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             startup_line: String::new(),
+            metrics_addr: None,
             stderr: Arc::new(Log::default()),
         }
     }
@@ -228,18 +233,28 @@ impl TestServer {
             stdout_reader,
             stderr_reader,
         });
-        let line = self.wait_for_startup(&stdout_lines);
+        let (line, before) = self.wait_for_startup(&stdout_lines);
         self.addr = parse_startup_line(&line);
         self.startup_line = line;
+        self.metrics_addr = before.iter().find_map(|line| {
+            let addr = line
+                .strip_prefix(METRICS_PREFIX)?
+                .strip_suffix("/metrics")?;
+            Some(
+                addr.parse()
+                    .unwrap_or_else(|e| panic!("{line:?}: bad address: {e}")),
+            )
+        });
     }
 
-    fn wait_for_startup(&mut self, lines: &Receiver<String>) -> String {
+    /// The listening line, and the lines printed before it.
+    fn wait_for_startup(&mut self, lines: &Receiver<String>) -> (String, Vec<String>) {
         let deadline = Instant::now() + STARTUP_DEADLINE;
         let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(STARTUP_PREFIX) => return line,
+                Ok(line) if line.starts_with(STARTUP_PREFIX) => return (line, seen),
                 Ok(line) => seen.push(line),
                 Err(RecvTimeoutError::Timeout) => {
                     let stderr = self.stderr();
@@ -262,6 +277,12 @@ impl TestServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the server serves `GET /metrics`, from its `canvass metrics on` line; `None`
+    /// when it printed none (no `CANVASS_METRICS_ADDR`).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The server's temp dir; with SQLite, `canvass.db` and `secret.key` live in it.

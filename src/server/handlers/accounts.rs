@@ -8,6 +8,8 @@ use crate::protocol::{CredentialsRequest, MeBody, MessageBody, RegisteredBody, T
 use crate::server::auth::{AuthError, Session};
 use crate::server::error::ApiError;
 use crate::server::http::{Reply, Request};
+use crate::server::metrics::LoginOutcome;
+use crate::server::throttle::Throttled;
 use crate::server::token::TokenError;
 
 pub fn register(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
@@ -47,7 +49,12 @@ pub fn sign_in(
         return Err(ValidationError::new("email", "must not be empty").into());
     }
     let password = Password::parse(password)?;
-    cx.throttle.check(cx.store.as_ref(), email, remote)?;
+    if let Err(refused) = cx.throttle.check(cx.store.as_ref(), email, remote) {
+        if matches!(refused, Throttled::Wait(_)) {
+            cx.metrics.login(LoginOutcome::Throttled);
+        }
+        return Err(refused.into());
+    }
     let found = cx.store.find_credentials(email)?;
     // Unknown e-mail, wrong password or a disabled account: the same argon2 work, the same
     // 401 body, so a login says nothing about whether the account exists or is disabled.
@@ -55,10 +62,12 @@ pub fn sign_in(
     let verified = cx.passwords.verify(&password, stored);
     match found {
         Some((user, _)) if verified && !user.disabled => {
+            cx.metrics.login(LoginOutcome::Ok);
             cx.throttle.record_success(cx.store.as_ref(), email)?;
             Ok(user)
         }
         _ => {
+            cx.metrics.login(LoginOutcome::BadCredentials);
             cx.throttle
                 .record_failure(cx.store.as_ref(), email, remote)?;
             Err(AuthError::InvalidCredentials.into())

@@ -18,8 +18,10 @@ use super::auth::{Session, optional_user, required_user};
 use super::cache::ReplyCache;
 use super::error::ApiError;
 use super::http::{Method, Reply, Request};
+use super::metrics::Metrics;
 use super::password::Passwords;
 use super::quota::SurveyQuota;
+use super::route_name::RouteName;
 use super::routes::{self, Access, Endpoint, Lookup};
 use super::store::Store;
 use super::throttle::LoginThrottle;
@@ -43,6 +45,8 @@ pub struct Ctx {
     pub sessions: Sessions,
     /// `--public-url`, without a trailing slash: the base of links the server writes.
     pub public_url: Option<String>,
+    /// Off unless `--metrics-addr`; handlers record what only they know (logins' outcomes).
+    pub metrics: Metrics,
 }
 
 /// Who is calling, as far as the route's `Access` asks.
@@ -93,26 +97,41 @@ fn no_survey_in_path() -> ApiError {
 }
 
 /// Answers one request: the web pages under `/s/`, the API everywhere else (CORS
-/// pre-flight is the HTTP layer's job).
-pub fn handle(req: &Request, cx: &Ctx) -> Result<Reply, ApiError> {
+/// pre-flight is the HTTP layer's job). Names the route matched, as routed here: the HTTP
+/// layer's metrics and log line use it and never route again.
+pub fn handle(req: &Request, cx: &Ctx) -> (RouteName, Result<Reply, ApiError>) {
     if web::owns(&req.path) {
-        return Ok(web::handle(req, cx));
+        let (name, reply) = web::handle(req, cx);
+        return (name, Ok(reply));
     }
-    let (route, survey) = match routes::find(&req.method, &req.path) {
-        Lookup::Route { route, survey } => (route, survey),
-        Lookup::MethodNotAllowed(allowed) => {
-            return Err(ApiError::MethodNotAllowed {
+    match routes::find(&req.method, &req.path) {
+        Lookup::Route { route, survey } => {
+            (RouteName::of(route.path), dispatch(route, survey, req, cx))
+        }
+        Lookup::MethodNotAllowed(allowed, template) => (
+            RouteName::of(template),
+            Err(ApiError::MethodNotAllowed {
                 method: req.method.to_string(),
                 allowed: allow_header(&allowed),
-            });
-        }
-        Lookup::NotFound => {
-            return Err(ApiError::NotFound(format!(
+            }),
+        ),
+        Lookup::NotFound => (
+            RouteName::UNMATCHED,
+            Err(ApiError::NotFound(format!(
                 "no such resource: {}",
                 req.path
-            )));
-        }
-    };
+            ))),
+        ),
+    }
+}
+
+/// Resolves the caller the route asks for, then runs the route's handler.
+fn dispatch(
+    route: &routes::Route,
+    survey: Option<SurveyId>,
+    req: &Request,
+    cx: &Ctx,
+) -> Result<Reply, ApiError> {
     let caller = Caller::resolve(route.access, survey, req, cx)?;
     let id = || survey.ok_or_else(no_survey_in_path);
     match (route.endpoint, caller) {

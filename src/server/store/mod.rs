@@ -5,6 +5,7 @@
 mod assemble;
 pub mod inspect;
 mod location;
+mod observed;
 mod postgres;
 mod selection;
 mod sqlite;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use location::{ACCEPTED_FORMS, DatabaseUrl, UnsupportedDatabase};
+pub use observed::StoreObserver;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -24,11 +26,24 @@ use crate::domain::{
 };
 
 /// Opens the store `url` names, bringing its schema up to date. `connections` bounds the
-/// pool where the backend has one (PostgreSQL); SQLite opens what it needs.
-pub fn open(url: &DatabaseUrl, connections: usize) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(match url {
-        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+/// pool where the backend has one (PostgreSQL); SQLite opens what it needs. With an
+/// `observer`, the store reports to it (`StoreObserver`); without, nothing is counted.
+pub fn open(
+    url: &DatabaseUrl,
+    connections: usize,
+    observer: Option<Arc<dyn StoreObserver>>,
+) -> Result<Arc<dyn Store>, StoreError> {
+    let store: Arc<dyn Store> = match url {
+        DatabaseUrl::Sqlite(path) => Arc::new(SqliteStore::open_observed(path, observer.clone())?),
         DatabaseUrl::Postgres(url) => Arc::new(PostgresStore::open(url, connections)?),
+    };
+    Ok(match observer {
+        Some(observer) => Arc::new(observed::Observed {
+            inner: store,
+            observer,
+            commits_each_response: matches!(url, DatabaseUrl::Postgres(_)),
+        }),
+        None => store,
     })
 }
 

@@ -23,31 +23,50 @@ mod style;
 mod survey_form;
 
 pub use form_token::FormTokens;
-pub use route::{hashes_a_password, owns};
+pub use route::{TEMPLATES, hashes_a_password, owns};
 pub use session::Sessions;
 
 use super::error::retry_after_secs;
 use super::handlers::Ctx;
 use super::http::{Reply, Request};
+use super::route_name::RouteName;
 use page_error::PageError;
 use route::{Lookup, Page};
 
-/// Answers a request for a path under `/s/`: always a page, errors included, never JSON.
-pub fn handle(req: &Request, cx: &Ctx) -> Reply {
-    let reply = match route::find(&req.method, &req.path) {
-        Lookup::Page { page, post } => match (page, post) {
-            (Page::Form(id), _) => respond::show(id, req, cx),
-            (Page::Answer(id), _) => respond::submit(id, req, cx),
-            (Page::SignIn(id), _) => sign_in::submit(id, req, cx),
-            (Page::SignOut(id), _) => sign_in::sign_out(id, req, cx),
-            (Page::Thanks(id), _) => respond::thanks(id, cx),
-            (Page::Results(id), _) => results::show(id, cx),
-            (Page::Stylesheet, _) => Ok(style::reply()),
-        },
-        Lookup::MethodNotAllowed(allowed) => Err(PageError::MethodNotAllowed { allowed }),
-        Lookup::NotFound => Err(PageError::NotFound),
+/// Answers a request for a path under `/s/`: always a page, errors included, never JSON;
+/// with the page's template, for metrics and logs.
+pub fn handle(req: &Request, cx: &Ctx) -> (RouteName, Reply) {
+    let (name, reply) = match route::find(&req.method, &req.path) {
+        Lookup::Page { page, post } => (
+            RouteName::of(page.template()),
+            match (page, post) {
+                (Page::Form(id), _) => respond::show(id, req, cx),
+                (Page::Answer(id), _) => respond::submit(id, req, cx),
+                (Page::SignIn(id), _) => sign_in::submit(id, req, cx),
+                (Page::SignOut(id), _) => sign_in::sign_out(id, req, cx),
+                (Page::Thanks(id), _) => respond::thanks(id, cx),
+                (Page::Results(id), _) => results::show(id, cx),
+                (Page::Stylesheet, _) => Ok(style::reply()),
+            },
+        ),
+        Lookup::MethodNotAllowed(allowed, page) => (
+            RouteName::of(page.template()),
+            Err(PageError::MethodNotAllowed { allowed }),
+        ),
+        Lookup::NotFound => (RouteName::UNMATCHED, Err(PageError::NotFound)),
     };
-    headers::secured(reply.unwrap_or_else(|error| error_page(&error)))
+    let reply = headers::secured(reply.unwrap_or_else(|error| error_page(&error)));
+    (name, reply)
+}
+
+/// The page `method` and `path` ask for, named without answering (`RouteName::resolve`).
+pub fn name(method: &super::http::Method, path: &str) -> RouteName {
+    match route::find(method, path) {
+        Lookup::Page { page, .. } | Lookup::MethodNotAllowed(_, page) => {
+            RouteName::of(page.template())
+        }
+        Lookup::NotFound => RouteName::UNMATCHED,
+    }
 }
 
 fn error_page(error: &PageError) -> Reply {

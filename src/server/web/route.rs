@@ -38,9 +38,35 @@ pub enum Lookup {
         page: Page,
         post: bool,
     },
-    /// The page exists but not for this method: the `Allow` header's value.
-    MethodNotAllowed(&'static str),
+    /// The page exists but not for this method: the `Allow` header's value, and the page.
+    MethodNotAllowed(&'static str, Page),
     NotFound,
+}
+
+/// Every page's path template, as metrics and logs name it (`RouteName`).
+pub const TEMPLATES: &[&str] = &[
+    "/s/{id}",
+    "/s/{id}/answer",
+    "/s/{id}/signin",
+    "/s/{id}/signout",
+    "/s/{id}/thanks",
+    "/s/{id}/results",
+    paths::PAGE_STYLESHEET,
+];
+
+impl Page {
+    /// This page's entry in `TEMPLATES`.
+    pub fn template(self) -> &'static str {
+        TEMPLATES[match self {
+            Page::Form(_) => 0,
+            Page::Answer(_) => 1,
+            Page::SignIn(_) => 2,
+            Page::SignOut(_) => 3,
+            Page::Thanks(_) => 4,
+            Page::Results(_) => 5,
+            Page::Stylesheet => 6,
+        }]
+    }
 }
 
 /// Whether `path` belongs to the web pages rather than the API.
@@ -68,9 +94,9 @@ pub fn find(method: &Method, path: &str) -> Lookup {
     let posted_to = matches!(page, Page::Answer(_) | Page::SignIn(_) | Page::SignOut(_));
     match (method, page) {
         (Method::Post, _) if posted_to => Lookup::Page { page, post: true },
-        _ if posted_to => Lookup::MethodNotAllowed("POST"),
+        _ if posted_to => Lookup::MethodNotAllowed("POST", page),
         (Method::Get | Method::Head, _) => Lookup::Page { page, post: false },
-        _ => Lookup::MethodNotAllowed("GET, HEAD"),
+        _ => Lookup::MethodNotAllowed("GET, HEAD", page),
     }
 }
 
@@ -121,7 +147,7 @@ mod tests {
                 find(&Method::Post, &path),
                 Lookup::Page { page, post: true }
             );
-            assert_eq!(get(&path), Lookup::MethodNotAllowed("POST"));
+            assert_eq!(get(&path), Lookup::MethodNotAllowed("POST", page));
         }
     }
 
@@ -151,15 +177,31 @@ mod tests {
         assert!(!owns("/sx"));
         assert_eq!(
             find(&Method::Post, "/s/7"),
-            Lookup::MethodNotAllowed("GET, HEAD")
+            Lookup::MethodNotAllowed("GET, HEAD", Page::Form(SurveyId(7)))
         );
         assert_eq!(
             find(&Method::Get, "/s/7/answer"),
-            Lookup::MethodNotAllowed("POST")
+            Lookup::MethodNotAllowed("POST", Page::Answer(SurveyId(7)))
         );
         assert_eq!(
             find(&Method::Post, "/s/7/results"),
-            Lookup::MethodNotAllowed("GET, HEAD")
+            Lookup::MethodNotAllowed("GET, HEAD", Page::Results(SurveyId(7)))
         );
+    }
+
+    #[test]
+    fn each_page_template_matches_its_page_with_the_id_filled_in() {
+        for page in [
+            Page::Form(SurveyId(7)),
+            Page::Answer(SurveyId(7)),
+            Page::SignIn(SurveyId(7)),
+            Page::SignOut(SurveyId(7)),
+            Page::Thanks(SurveyId(7)),
+            Page::Results(SurveyId(7)),
+            Page::Stylesheet,
+        ] {
+            let path = page.template().replace("{id}", "7");
+            assert_eq!(self::page(&path), Some(page), "{path}");
+        }
     }
 }

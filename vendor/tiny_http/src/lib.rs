@@ -1,8 +1,9 @@
 // canvass patch: `Limits` and `Server::with_limits`; an accept loop that survives errors
 // (running out of file descriptors included), caps live connections in all and per client
 // address and answers 503 beyond the caps, logging each kind of trouble once per burst;
-// read/write timeouts on every socket; `num_connections()`, `wait_for_responses()`; TLS
-// and unix sockets removed (hazards 3, 4, 5, 6, 8 and 9; see PATCHES.md).
+// read/write timeouts on every socket; `num_connections()`, `queued_requests()`,
+// `wait_for_responses()`; TLS and unix sockets removed (hazards 3, 4, 5, 6, 8 and 9; see
+// PATCHES.md).
 
 //! # Simple usage
 //!
@@ -368,6 +369,13 @@ impl Server {
     /// Returns the number of clients currently connected to the server.
     pub fn num_connections(&self) -> usize {
         self.connections.load(Relaxed)
+    }
+
+    /// Returns the number of requests read in full and waiting for `recv()`: a server's
+    /// queue length, for its metrics. Takes the queue's lock, so call it now and then (when
+    /// scraped), not per request.
+    pub fn queued_requests(&self) -> usize {
+        self.messages.len()
     }
 
     /// Waits, at most `timeout`, until every response given to `Request::respond` was

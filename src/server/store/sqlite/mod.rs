@@ -27,7 +27,8 @@ use surveys::{load_responses, load_results, load_survey, load_surveys};
 use watcher::CommitWatcher;
 
 use super::{
-    Entity, LoginFailures, Page, Recorded, Store, StoreError, epoch_millis, from_epoch_millis,
+    Entity, LoginFailures, Page, Recorded, Store, StoreError, StoreObserver, epoch_millis,
+    from_epoch_millis,
 };
 use crate::domain::{
     Answer, Edited, Email, Invitation, NewSurvey, ResponseId, ResponseRecord, Results, Survey,
@@ -114,6 +115,14 @@ impl SqliteStore {
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_observed(path, None)
+    }
+
+    /// `open`, with the group commit's batch sizes reported to `observer`.
+    pub fn open_observed(
+        path: &Path,
+        observer: Option<Arc<dyn StoreObserver>>,
+    ) -> Result<Self, StoreError> {
         make_private_file(path)?;
         let mut conn = connect(path)?;
         if conn.is_readonly(rusqlite::MAIN_DB)? {
@@ -124,8 +133,12 @@ impl SqliteStore {
         migrate(&mut conn)?;
         let writer = Arc::new(Mutex::new(()));
         let generation = Arc::new(AtomicU64::new(0));
-        let responses =
-            ResponseWriter::start(connect(path)?, Arc::clone(&writer), Arc::clone(&generation))?;
+        let responses = ResponseWriter::start(
+            connect(path)?,
+            Arc::clone(&writer),
+            Arc::clone(&generation),
+            observer,
+        )?;
         Ok(SqliteStore {
             path: path.to_owned(),
             idle: Mutex::new(vec![conn]),

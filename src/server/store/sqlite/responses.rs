@@ -29,7 +29,7 @@ use super::is_unique_violation;
 use crate::domain::{
     Answer, ChoiceId, InvitationRefusal, ResponseId, SurveyId, SurveySettings, Timestamp, UserId,
 };
-use crate::server::store::{Entity, Recorded, StoreError};
+use crate::server::store::{Entity, Recorded, StoreError, StoreObserver};
 
 /// At most this many responses share a commit, bounding the time the first one waits.
 const MAX_BATCH: usize = 256;
@@ -50,16 +50,17 @@ pub(super) struct ResponseWriter {
 
 impl ResponseWriter {
     /// Starts the writing thread on `conn`; `writer` is the store's lock that every write
-    /// transaction holds.
+    /// transaction holds; `observer` hears each batch's size once it is committed.
     pub(super) fn start(
         conn: Connection,
         writer: Arc<Mutex<()>>,
         generation: Arc<AtomicU64>,
+        observer: Option<Arc<dyn StoreObserver>>,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = channel();
         std::thread::Builder::new()
             .name("canvass-responses".into())
-            .spawn(move || write_batches(&conn, &writer, &generation, &queue))
+            .spawn(move || write_batches(&conn, &writer, &generation, &queue, observer.as_deref()))
             .map_err(StoreError::backend)?;
         Ok(Self {
             jobs: Mutex::new(jobs),
@@ -101,6 +102,7 @@ fn write_batches(
     writer: &Mutex<()>,
     generation: &AtomicU64,
     queue: &Receiver<Job>,
+    observer: Option<&dyn StoreObserver>,
 ) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -113,6 +115,9 @@ fn write_batches(
         };
         match outcome {
             Ok(results) => {
+                if let Some(observer) = observer {
+                    observer.committed_responses(batch.len());
+                }
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(result);
                 }

@@ -1,7 +1,7 @@
 // canvass patch: `close()` so that dropping the Server releases queued requests (their
 // connection threads wait for a response before reading on), poison-tolerant locking,
-// and a `pop_timeout` that waits for the remaining time rather than the full timeout
-// again after a spurious wake-up (see PATCHES.md).
+// a `pop_timeout` that waits for the remaining time rather than the full timeout
+// again after a spurious wake-up, and `len()` for the queue's gauge (see PATCHES.md).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -53,6 +53,16 @@ where
         state.queue.push_back(Control::Elem(value));
         self.condvar.notify_one();
         Ok(())
+    }
+
+    /// How many elements wait to be popped (unblock signals not counted).
+    pub fn len(&self) -> usize {
+        let state = self.lock();
+        state
+            .queue
+            .iter()
+            .filter(|c| matches!(c, Control::Elem(_)))
+            .count()
     }
 
     /// Unblock one thread stuck in pop loop.

@@ -1780,7 +1780,7 @@ _canvass() {
             return 0
             ;;
         canvass__subcmd__serve)
-            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --public-url --metrics-addr --server --timeout --help"
+            opts="-h --addr --db --token-ttl --session-max --origins --threads --login-failures --max-body --cache-size --listing-limit --surveys-per-hour --max-connections-per-address --registrations-per-hour --trusted-proxy --public-url --metrics-addr --log-format --server --timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1848,6 +1848,10 @@ _canvass() {
                     ;;
                 --metrics-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --server)

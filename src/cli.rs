@@ -677,8 +677,27 @@ pub struct ServeArgs {
     /// picks a free port (the `canvass metrics on` line shows it). Off unless given.
     #[arg(long, env = "CANVASS_METRICS_ADDR", value_name = "ADDR")]
     pub metrics_addr: Option<String>,
+    /// How stderr's log lines are written: text (one readable line per event) or json (one
+    /// JSON object per line, with timestamp, level and message; a request's line has
+    /// request_id, method, route (its template, never the raw path or query), status and
+    /// duration_ms).
+    #[arg(
+        long,
+        env = "CANVASS_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub not_for_servers: NotForServers,
+}
+
+/// `serve --log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// `--public-url`: an http(s) URL with a host and no query or fragment, since paths are

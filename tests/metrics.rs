@@ -1,5 +1,6 @@
 //! Issue 17: `--metrics-addr` serves Prometheus metrics on a listener of its own, labelled by
-//! route template (never the raw path), on either backend.
+//! route template (never the raw path), and `--log-format json` writes one JSON object per
+//! line that never holds a token, a password or a query. Both run on either backend.
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
@@ -8,7 +9,7 @@ use canvass::protocol::paths;
 use serde_json::{Value, json};
 
 use crate::harness::http::{Response, exchange};
-use crate::harness::server::TestServer;
+use crate::harness::server::{PASSWORD, TestServer};
 use crate::harness::survey::{question_id, seed_survey, survey_id};
 
 const METRICS_ON: (&str, &str) = ("CANVASS_METRICS_ADDR", "127.0.0.1:0");
@@ -233,4 +234,55 @@ fn a_metrics_address_in_use_refuses_to_start_in_one_line() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty(), "{:?}", output.stdout);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_naming_the_route_and_never_a_secret() {
+    let mut server = TestServer::start_with_env(&[("CANVASS_LOG_FORMAT", "json")]);
+    let token = server.user("bob@example.com");
+    let survey = server.create_survey(&token, &seed_survey("Secrets"));
+    let id = survey_id(&survey);
+    let query_secret = "query-secret-4f1c9e";
+    let bearer = "bearer-secret-7a2d5b";
+    let path = format!("{}?token={query_secret}&page=2", paths::survey(id));
+    let auth = format!("Bearer {bearer}");
+    server
+        .request("GET", &path, &[("Authorization", &auth)], b"")
+        .expect(200);
+
+    let line = server.wait_for_stderr_line("for the survey GET", |line| {
+        line.contains(r#""route":"/api/surveys/{id}/""#) && line.contains(r#""method":"GET""#)
+    });
+    let request: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(request["level"], "INFO", "{line}");
+    assert_eq!(request["status"], 200, "{line}");
+    assert!(request["timestamp"].is_string(), "{line}");
+    assert!(request["request_id"].is_u64(), "{line}");
+    assert!(request["duration_ms"].is_number(), "{line}");
+
+    // The stop logs a line of its own (the signal); then every line there is must parse.
+    assert!(server.stop().success());
+    let stderr = server.stderr();
+    let mut requests = 0;
+    for line in stderr.lines() {
+        let value: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
+        assert!(value["timestamp"].is_string(), "{line}");
+        assert!(value["level"].is_string(), "{line}");
+        assert!(value["message"].is_string(), "{line}");
+        requests += usize::from(value["message"] == "request");
+        for secret in [query_secret, bearer, &token, PASSWORD, "?token", "page=2"] {
+            assert!(!line.contains(secret), "{secret:?} logged: {line}");
+        }
+        assert!(
+            !line.contains(&paths::survey(id)),
+            "raw path logged: {line}"
+        );
+    }
+    // register, login, create, the GET
+    assert_eq!(requests, 4, "{stderr}");
+    assert!(
+        stderr.lines().any(|line| line.contains("received")),
+        "{stderr}"
+    );
 }

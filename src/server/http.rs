@@ -29,6 +29,7 @@ use super::fair_lane::FairLane;
 use super::logging::RequestLine;
 use super::metrics::Metrics;
 use super::route_name::RouteName;
+use crate::cli::LogFormat;
 use crate::protocol::{RequestBody, check_body_objects};
 
 /// An HTTP method, parsed once where tiny_http hands the request over.
@@ -275,6 +276,7 @@ pub struct HttpConfig {
     /// metrics and logs; the handler names the others itself, having routed them.
     pub route_of: fn(method: &Method, path: &str) -> RouteName,
     pub metrics: Metrics,
+    pub log_format: LogFormat,
 }
 
 /// Answers a request, and names the route it matched (its template, for metrics and logs).
@@ -599,10 +601,11 @@ fn serve_one(
         id,
         method: &method,
         path: &path,
+        route,
         status,
         elapsed,
     }
-    .log();
+    .log(config.log_format);
 }
 
 /// The owned copy handlers see, body read up to `max_body` (413 past it).
@@ -717,6 +720,7 @@ mod tests {
             trusted_proxies: TrustedProxies::default(),
             route_of: |_, _| RouteName::UNMATCHED,
             metrics: Metrics::off(),
+            log_format: LogFormat::Text,
         };
         (HttpServer::start(listener, config, handler).unwrap(), addr)
     }

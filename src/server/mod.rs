@@ -37,7 +37,7 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::cli::ServeArgs;
+use crate::cli::{LogFormat, ServeArgs};
 pub use backup::{BackupError, backup};
 pub use check::{CheckError, check};
 use client_address::TrustedProxies;
@@ -94,6 +94,7 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Where `GET /metrics` is served (`--metrics-addr`); `None`: no metrics at all.
     pub metrics_addr: Option<String>,
+    pub log_format: LogFormat,
 }
 
 /// Why the server could not start.
@@ -186,13 +187,14 @@ impl ServeConfig {
                 .ok()
                 .filter(|s| !s.is_empty()),
             metrics_addr: args.metrics_addr,
+            log_format: args.log_format,
         })
     }
 }
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
-    logging::init();
+    logging::init(config.log_format);
     let key = match (&config.db, config.secret.as_deref()) {
         (DatabaseUrl::Postgres(_), None) => return Err(ServerError::SecretRequired),
         (DatabaseUrl::Postgres(_), Some(secret)) => secret::from_env(secret),
@@ -283,6 +285,7 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
         trusted_proxies: config.trusted_proxies.clone(),
         route_of: RouteName::resolve,
         metrics: metrics.clone(),
+        log_format: config.log_format,
     };
     let server = HttpServer::start(
         listener,

@@ -537,6 +537,23 @@ def kept_postgres_section(path):
     return "" if at < 0 else old[at + 1 :]
 
 
+METRICS_HEADING = "## Metrics on and off (issue 17)"
+
+
+def kept_metrics_section(path):
+    """The section `bench/run metrics` (bench/metrics.py) writes, up to the next `## `; "" if
+    none. A run on SQLite rewrites the rest and keeps this, as it keeps PostgreSQL's."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(f"\n{METRICS_HEADING}\n")
+    if at < 0:
+        return ""
+    end = old.find("\n## ", at + 1)
+    return old[at + 1 : end + 1 if end >= 0 else len(old)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--canvass", required=True, help="canvass address, host:port (loopback)")
@@ -624,6 +641,7 @@ def main():
     out = []
     out.append("# canvass benchmark results\n")
     postgres = kept_postgres_section(Path(a.out))
+    metrics_section = kept_metrics_section(Path(a.out))
     if postgres:
         out.append(POSTGRES_POINTER)
     out.append(
@@ -814,6 +832,8 @@ def main():
         out.append("")
 
     text = "\n".join(out).rstrip("\n") + "\n"
+    if metrics_section:
+        text += "\n" + metrics_section.rstrip("\n") + "\n"
     if postgres:
         text += "\n" + postgres
     Path(a.out).write_text(text)

@@ -552,7 +552,8 @@ fn serve_one(
         .find(|h| h.field.equiv("Origin"))
         .map(|h| h.value.as_str().to_owned());
 
-    // Only the handler routes a request; the rest are named here, once.
+    // Only the handler routes a request; the rest (and a handler that panicked) are named
+    // here, once.
     let (route, reply) = match refuse {
         Some(error) => ((config.route_of)(&method, &path), Reply::error(&error)),
         None if method == Method::Options => (RouteName::PREFLIGHT, Reply::no_content()),
@@ -564,7 +565,10 @@ fn serve_one(
             client,
             config.max_body,
         ) {
-            Ok(request) => run_handler(shared.handler.as_ref(), &request, id),
+            Ok(request) => match run_handler(shared.handler.as_ref(), &request, id) {
+                (Some(route), reply) => (route, reply),
+                (None, reply) => ((config.route_of)(&method, &path), reply),
+            },
             Err(error) => ((config.route_of)(&method, &path), Reply::error(&error)),
         },
     };
@@ -653,20 +657,20 @@ fn read_request(
 }
 
 /// Runs the handler; an internal error is logged under the request id, and a panic becomes a
-/// 500 instead of a dropped connection (named `unmatched`: the handler never said its route).
-fn run_handler(handler: &Handler, request: &Request, id: u64) -> (RouteName, Reply) {
+/// 500 instead of a dropped connection. The route the handler named; none when it panicked.
+fn run_handler(handler: &Handler, request: &Request, id: u64) -> (Option<RouteName>, Reply) {
     match catch_unwind(AssertUnwindSafe(|| handler(request))) {
-        Ok((route, Ok(reply))) => (route, reply),
+        Ok((route, Ok(reply))) => (Some(route), reply),
         Ok((route, Err(error))) => {
             if let ApiError::Internal(detail) = &error {
                 tracing::error!("request {id}: {detail}");
             }
-            (route, Reply::error(&error))
+            (Some(route), Reply::error(&error))
         }
         Err(_) => {
             tracing::error!("request {id}: handler panicked");
             let error = ApiError::Internal("handler panicked".into());
-            (RouteName::UNMATCHED, Reply::error(&error))
+            (None, Reply::error(&error))
         }
     }
 }
@@ -706,7 +710,7 @@ mod tests {
     }
 
     /// One general worker and one slow one, `/slow` being slow.
-    fn start(handler: &Arc<Handler>) -> (HttpServer, SocketAddr) {
+    fn start(handler: &Arc<Handler>, metrics: Metrics) -> (HttpServer, SocketAddr) {
         let (listener, addr) = bind("127.0.0.1:0").unwrap();
         let config = HttpConfig {
             threads: 1,
@@ -718,8 +722,8 @@ mod tests {
             slow_queue: 4,
             max_connections_per_address: 64,
             trusted_proxies: TrustedProxies::default(),
-            route_of: |_, _| RouteName::UNMATCHED,
-            metrics: Metrics::off(),
+            route_of: RouteName::resolve,
+            metrics,
             log_format: LogFormat::Text,
         };
         (HttpServer::start(listener, config, handler).unwrap(), addr)
@@ -728,15 +732,24 @@ mod tests {
     #[test]
     fn a_panicking_handler_answers_500_json_and_the_server_keeps_serving() {
         let handler: Arc<Handler> = Arc::new(|req: &Request| {
-            assert!(req.path != "/boom", "handler bug");
+            assert!(req.path != "/api/health/", "handler bug");
             (RouteName::UNMATCHED, Ok(Reply::ok(&req.path)))
         });
-        let (server, addr) = start(&handler);
-        let boom = get(addr, "/boom");
+        let metrics = Metrics::on();
+        let (server, addr) = start(&handler, metrics.clone());
+        let boom = get(addr, "/api/health/");
         assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
         assert!(boom.ends_with(r#"{"message":"internal error"}"#), "{boom}");
         // The same, only worker survived the panic.
         assert!(get(addr, "/after").contains("\"/after\""));
+        // The handler never named its route: the HTTP layer did.
+        let counted =
+            r#"canvass_http_requests_total{route="/api/health/",method="GET",status="500"} 1"#;
+        assert!(
+            metrics.encode().lines().any(|l| l == counted),
+            "{}",
+            metrics.encode()
+        );
         server.shutdown();
     }
 
@@ -752,7 +765,7 @@ mod tests {
             }
             (RouteName::UNMATCHED, Ok(Reply::ok(&req.path)))
         });
-        let (server, addr) = start(&handler);
+        let (server, addr) = start(&handler, Metrics::off());
         let slow = std::thread::spawn(move || get(addr, "/slow"));
         entered.recv_timeout(Duration::from_secs(10)).unwrap();
         // The only slow worker is stuck; the only general worker must still answer.

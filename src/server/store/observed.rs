@@ -86,6 +86,10 @@ impl Store for Observed {
         self.seen(self.inner.get_survey(id))
     }
 
+    fn survey_for_answers(&self, id: SurveyId) -> Result<Arc<Survey>, StoreError> {
+        self.seen(self.inner.survey_for_answers(id))
+    }
+
     fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError> {
         self.seen(self.inner.list_surveys(page))
     }

@@ -192,10 +192,10 @@ impl ServeConfig {
     }
 }
 
-/// Runs the server until SIGINT or SIGTERM.
-pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
-    logging::init(config.log_format);
-    let key = match (&config.db, config.secret.as_deref()) {
+/// The key tokens are signed with: `CANVASS_SECRET`, or with SQLite the key file beside the
+/// database (made on first start, in a folder made private if canvass makes it).
+fn signing_key(config: &ServeConfig) -> Result<token::SigningKey, ServerError> {
+    Ok(match (&config.db, config.secret.as_deref()) {
         (DatabaseUrl::Postgres(_), None) => return Err(ServerError::SecretRequired),
         (DatabaseUrl::Postgres(_), Some(secret)) => secret::from_env(secret),
         (DatabaseUrl::Sqlite(path), secret) => {
@@ -219,7 +219,13 @@ pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
             })?;
             secret::load(secret, path)?
         }
-    };
+    })
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn serve(config: &ServeConfig) -> Result<(), ServerError> {
+    logging::init(config.log_format);
+    let key = signing_key(config)?;
     let _owner = match &config.db {
         DatabaseUrl::Sqlite(path) => Some(own_sqlite_file(path)?),
         DatabaseUrl::Postgres(_) => None,

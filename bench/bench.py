@@ -85,8 +85,10 @@ def timed_login(base, email, password):
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
-def wrk_cmd(url, conns, script=None, args=(), threads=WRK_THREADS):
-    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{DURATION}s", "--latency"]
+def wrk_cmd(url, conns, script=None, args=(), threads=WRK_THREADS, cpu=None):
+    """wrk's command line; on `cpu` alone when it is given (taskset)."""
+    cmd = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    cmd += ["wrk", f"-t{threads}", f"-c{conns}", f"-d{DURATION}s", "--latency"]
     if script:
         cmd += ["-s", str(BENCH_DIR / script)]
     cmd.append(url)
@@ -148,11 +150,11 @@ def finish_wrk(proc, label, conns, send_seconds=None):
     return r
 
 
-def run_wrk(url, conns, label, script=None, args=(), sampler=None, send_seconds=None):
+def run_wrk(url, conns, label, script=None, args=(), sampler=None, send_seconds=None, cpu=None):
     wait_for_quiet(f"{label} at {conns}")
     other = OtherLoad()
     proc = subprocess.Popen(
-        wrk_cmd(url, conns, script, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        wrk_cmd(url, conns, script, args, cpu=cpu), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     if sampler:
         sampler.start()
@@ -433,12 +435,126 @@ def seed(base):
     }
 
 
-def login_mix(base, email, read_url, sampler):
-    """Reads at LOW connections while LOGIN_RATE logins/s run for exactly DURATION seconds."""
+def set_affinity(pid, cpus):
+    """Every thread of `pid` (and those it starts later) on `cpus`, e.g. "0" or "0-1"."""
+    subprocess.run(["taskset", "-a", "-cp", cpus, str(pid)], check=True, capture_output=True, timeout=10)
+
+
+def pinned_login_mix(base, email, read_url, pid):
+    """The login mix again with wrk on CPU 1 and canvass on CPU 0, so the load generator no
+    longer competes with the server for the same core: (reads alone, reads with logins), or
+    None on a machine without two CPUs or without taskset."""
+    if (os.cpu_count() or 1) < 2 or subprocess.run(["which", "taskset"], capture_output=True).returncode:
+        log("pinned login mix skipped: needs two CPUs and taskset")
+        return None
+    log("the login mix again, canvass pinned to CPU 0 and wrk to CPU 1")
+    set_affinity(pid, "0")
+    try:
+        alone = run_wrk(read_url, LOW, "GET /api/surveys/<id>/, canvass on CPU 0, wrk on CPU 1", cpu=1)
+        with_logins, logins = login_mix(
+            base, email, read_url, Sampler(pid), cpu=1,
+            label="GET /api/surveys/<id>/ with logins running, canvass on CPU 0, wrk on CPU 1",
+        )
+    finally:
+        set_affinity(pid, f"0-{(os.cpu_count() or 1) - 1}")
+    return alone, with_logins, logins
+
+
+# ---------------------------------------------------------------- five questions (issue 18)
+
+FIVE_QUESTIONS, FIVE_CHOICES = 5, 4
+WRITE_RATIO_TARGET = 0.25  # writes per second over the same survey's reads per second
+
+
+def seed_five(base, token, folder):
+    """A survey of 5 single-choice questions × 4 choices, closer to a real one than the
+    2-question survey above, and the bodies the write runs send: the seed client's vote is
+    the whole survey as GET returns it with a `choice` in each question (~3.5 KB), a native
+    response is 5 answers. Body k picks choice k of every question."""
+    questions = [
+        {
+            "text": f"Question {q + 1}: which of these do you like best?",
+            "kind": "single",
+            "required": True,
+            "choices": [f"Option {c + 1} of question {q + 1}" for c in range(FIVE_CHOICES)],
+        }
+        for q in range(FIVE_QUESTIONS)
+    ]
+    created = must(base, "POST", "/api/surveys/", {"name": "Five questions", "questions": questions}, token, expect=(201,))
+    survey = must(base, "GET", f"/api/surveys/{created['id']}/")
+    folder.mkdir(parents=True, exist_ok=True)
+    votes, responses = [], []
+    for k in range(FIVE_CHOICES):
+        vote = json.loads(json.dumps(survey))
+        for q in vote["questions"]:
+            q["choice"] = q["choices"][k]["id"]
+        response = {
+            "answers": [{"question_id": q["id"], "choice_ids": [q["choices"][k]["id"]]} for q in survey["questions"]]
+        }
+        for kind, body, names in (("vote", vote, votes), ("response", response, responses)):
+            path = folder / f"five-{kind}-{k}.json"
+            path.write_text(json.dumps(body))
+            names.append(str(path))
+    return {"id": survey["id"], "votes": votes, "responses": responses, "vote_bytes": Path(votes[0]).stat().st_size}
+
+
+def five_counting(base, five, rows):
+    """Every write to the five-question survey accepted by wrk is counted, once, in its
+    response count and in each question's choice counts."""
+    writes = [r for r in rows if r["label"].startswith(("PUT", "POST"))]
+    accepted = sum(r["ok"] for r in writes)
+    results = must(base, "GET", f"/api/surveys/{five['id']}/results/")
+    counted = results.get("responses")
+    per_question = [sum(ch["count"] for ch in q["choices"]) for q in results.get("questions", [])]
+    exact = counted == accepted and all(n == counted for n in per_question)
+    return accepted, counted, per_question, exact
+
+
+def five_section(rows, accepted, counted, per_question, exact, vote_bytes):
+    """The report's section on the five-question survey, and its targets."""
+    by = {(r["label"].split(" ")[0], r["conns"]): r for r in rows}
+    out = ["## Five questions (issue 18)\n"]
+    out.append(
+        f"The same server, later in the same run: a survey of {FIVE_QUESTIONS} single-choice questions × "
+        f"{FIVE_CHOICES} choices. The seed vote sends the whole survey back ({vote_bytes:,} bytes), as the "
+        "seed's web client does; the native response sends 5 answers. `× GET` is req/s over the same "
+        "survey's GET at the same connection count.\n"
+    )
+    out.append("| scenario | conns | req/s | × GET | p50 | p99 | non-2xx |\n|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        get = by.get(("GET", r["conns"]))
+        ratio = r["rps"] / get["rps"] if get and get["rps"] else None
+        out.append(
+            f"| {r['label']} | {r['conns']} | {r['rps']:,.0f} | {'–' if ratio is None else f'{ratio:.2f}'} | "
+            f"{fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {r['non2xx']} |"
+        )
+    out.append(
+        f"\nCounted {counted} of {accepted} accepted writes; choice counts per question {per_question}: "
+        f"{'exact' if exact else '**MISMATCH**'}.\n"
+    )
+    targets = []
+    get = by.get(("GET", LOW))
+    for kind in ("PUT", "POST"):
+        r = by.get((kind, LOW))
+        ratio = r["rps"] / get["rps"] if r and get and get["rps"] else 0.0
+        targets.append(
+            (
+                f"five questions: `{r['label'] if r else kind}` at {LOW} conns ≥ {WRITE_RATIO_TARGET}× the "
+                f"survey's GET: {ratio:.2f}×",
+                ratio >= WRITE_RATIO_TARGET,
+            )
+        )
+    targets.append((f"five questions: every accepted write counted: {counted} of {accepted}", exact))
+    return out, targets
+
+
+def login_mix(base, email, read_url, sampler, cpu=None, label="GET /api/surveys/<id>/ with logins running"):
+    """Reads at LOW connections while LOGIN_RATE logins/s run for exactly DURATION seconds;
+    wrk on `cpu` alone when it is given."""
     wait_for_quiet("the login mix")
     other = OtherLoad()
     proc = subprocess.Popen(
-        wrk_cmd(read_url, LOW), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        wrk_cmd(read_url, LOW, cpu=cpu), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     sampler.start()
     n = LOGIN_RATE * DURATION
@@ -461,7 +577,7 @@ def login_mix(base, email, read_url, sampler):
             if ms is not None:
                 times.append(ms)
     answered = time.monotonic() - started
-    reads = finish_wrk(proc, "GET /api/surveys/<id>/ with logins running", LOW)
+    reads = finish_wrk(proc, label, LOW)
     sampler.stop()
     reads["other_cores"] = other.cores()
     return reads, {
@@ -562,6 +678,7 @@ def main():
     ap.add_argument("--hello-pid", type=int, help="its pid, to leave its CPU out of the others' load")
     ap.add_argument("--canvass-log", help="canvass's stderr, summarised in the report")
     ap.add_argument("--out", default=str(BENCH_DIR / "RESULTS.md"))
+    ap.add_argument("--work", required=True, help="a scratch folder for request bodies")
     a = ap.parse_args()
     for addr in (a.canvass, a.hello):
         if not ipaddress.ip_address(addr.rsplit(":", 1)[0].strip("[]")).is_loopback:
@@ -600,6 +717,24 @@ def main():
             rows.append(run_wrk(url, c, label, script, args, sampler, sending))
     writes = [r for r in rows if r["label"].startswith(("PUT", "POST"))]
 
+    five = seed_five(base, s["token"], Path(a.work))
+    five_url = f"http://{base}/api/surveys/{five['id']}/"
+    five_rows = []
+    for label, url, args in (
+        ("GET /api/surveys/<id>/ (5 questions)", five_url, ()),
+        ("PUT /api/surveys/<id>/ (5 questions, seed vote)", five_url, ("files", "PUT", send_seconds, *five["votes"])),
+        (
+            "POST /api/surveys/<id>/responses/ (5 questions)",
+            f"{five_url}responses/",
+            ("files", "POST", send_seconds, *five["responses"]),
+        ),
+    ):
+        for c in (LOW, HIGH):
+            script = "write.lua" if args else None
+            five_rows.append(run_wrk(url, c, label, script, args, None, send_seconds if args else None))
+    five_counted = five_counting(base, five, five_rows)
+    log(f"five questions: counted {five_counted[1]} of {five_counted[0]} accepted; per question {five_counted[2]}")
+
     # Counting: every 2xx write must be in the survey's response count.
     results = must(base, "GET", f"/api/surveys/{sid}/results/")
     counted = results.get("responses")
@@ -628,6 +763,9 @@ def main():
     mix_sampler = Sampler(pid)
     mixed, logins = login_mix(base, s["email"], one, mix_sampler)
     rows.append(mixed)
+    pinned = pinned_login_mix(base, s["email"], one, pid)
+    if pinned:
+        rows.extend(pinned[:2])
 
     log("login timing: unknown e-mail vs wrong password")
     timing_sampler = Sampler(pid, limit=300)
@@ -777,6 +915,16 @@ def main():
         )
     else:
         targets.append(("read p99 unchanged while logins run: no latency data", False))
+    if pinned and pinned[0]["p99"] and pinned[1]["p99"]:
+        change = pinned[1]["p99"] / pinned[0]["p99"]
+        targets.append(
+            (
+                f"the same, canvass on CPU 0 and wrk on CPU 1 ({pinned[2]['sent']} logins, "
+                f"{', '.join(f'{k}: {v}' for k, v in pinned[2]['statuses'].items())}): "
+                f"{fmt_ms(pinned[0]['p99'])} → {fmt_ms(pinned[1]['p99'])} ({change:.3f}×)",
+                change <= 1.2,
+            )
+        )
     targets.append((f"RSS ≤ 30 MiB idle: {fmt_mib(idle_kib)}", idle_kib is not None and idle_kib <= 30 * 1024))
     targets.append(
         (
@@ -791,9 +939,12 @@ def main():
             ratio is not None and 0.8 <= ratio <= 1.2,
         )
     )
+    five_text, five_targets = five_section(five_rows, *five_counted, five["vote_bytes"])
+    targets.extend(five_targets)
     for text, ok in targets:
         out.append(f"- {mark(ok)} — {text}")
     out.append("")
+    out.extend(five_text)
 
     odd = []
     if not count_ok or not questions_ok:

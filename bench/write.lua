@@ -5,6 +5,9 @@
 --            response: `POST /api/surveys/<id>/responses/`
 --                      {"answers":[{"question_id":<q1>,"choice_ids":[<c>]},...]}
 --   CHOICES1/CHOICES2  comma-separated choice ids of Q1/Q2; requests cycle through every pair.
+-- or:    wrk -s bench/write.lua URL -- files METHOD SEND_SECONDS FILE...
+--   sends the bodies in FILE... in turn (JSON, made by bench.py for the five-question survey)
+--   with METHOD to URL's path.
 --   SEND_SECONDS       stop sending new requests this long after the start. wrk abandons
 --                      whatever is in flight when its -d runs out, and the server may still
 --                      commit those; stopping early (shorter than -d by more than the slowest
@@ -37,7 +40,21 @@ local function ids(csv)
   return out
 end
 
+local function bodies(method, files)
+  local headers = { ["Content-Type"] = "application/json" }
+  for i = 1, #files do
+    local file = assert(io.open(files[i], "rb"))
+    requests[#requests + 1] = wrk.format(method, nil, headers, file:read("*a"))
+    file:close()
+  end
+end
+
 function init(args)
+  if args[1] == "files" then
+    bodies(args[2], { select(4, unpack(args)) })
+    stop_at = now() + tonumber(args[3])
+    return
+  end
   local mode, survey, q1, q2 = args[1], args[2], args[3], args[4]
   local headers = { ["Content-Type"] = "application/json" }
   for _, c1 in ipairs(ids(args[5])) do

@@ -45,7 +45,7 @@ fn two_hundred_concurrent_seed_votes_are_all_counted() {
     // Every third voter picks B, so a lost update on either choice shows.
     let picks: Vec<usize> = (0..VOTERS).map(|n| usize::from(n % 3 == 0)).collect();
     let barrier = Barrier::new(VOTERS);
-    let statuses: Vec<u16> = thread::scope(|scope| {
+    let replies: Vec<(u16, Value)> = thread::scope(|scope| {
         let voters: Vec<_> = picks
             .iter()
             .map(|&pick| {
@@ -53,7 +53,8 @@ fn two_hundred_concurrent_seed_votes_are_all_counted() {
                 let (server, barrier, path) = (&server, &barrier, &path);
                 scope.spawn(move || {
                     barrier.wait();
-                    server.axios("PUT", path, &body, None).status
+                    let reply = server.axios("PUT", path, &body, None);
+                    (reply.status, reply.json())
                 })
             })
             .collect();
@@ -62,12 +63,28 @@ fn two_hundred_concurrent_seed_votes_are_all_counted() {
             .map(|voter| voter.join().unwrap())
             .collect()
     });
+    let statuses: Vec<u16> = replies.iter().map(|(status, _)| *status).collect();
     let accepted = statuses.iter().filter(|&&status| status == 201).count();
     assert_eq!(accepted, VOTERS, "statuses {statuses:?}");
 
     let b_votes = picks.iter().filter(|&&pick| pick == 1).count() as u64;
     let a_votes = VOTERS as u64 - b_votes;
     let (a, b) = (choice_id(&survey, 0, 0), choice_id(&survey, 0, 1));
+    // Each reply is the survey once its vote is in: its own pick counted, and the replies of
+    // the last votes committed show every vote.
+    let shown: Vec<u64> = replies
+        .iter()
+        .zip(&picks)
+        .map(|((_, reply), &pick)| {
+            let own = if pick == 0 { a } else { b };
+            assert!(
+                selected_of(reply, own) >= 1,
+                "a reply without its own vote: {reply}"
+            );
+            selected_of(reply, a) + selected_of(reply, b)
+        })
+        .collect();
+    assert_eq!(shown.iter().max(), Some(&(VOTERS as u64)), "{shown:?}");
     let results = server.results(id_of(&survey));
     assert_eq!(results["responses"], json!(VOTERS), "{results}");
     assert_eq!(

@@ -13,6 +13,7 @@ mod connection;
 mod definitions;
 mod inspect;
 mod lifecycle;
+mod live_counts;
 mod responses;
 mod surveys;
 mod transfer;
@@ -22,6 +23,7 @@ mod watcher;
 use super::selection::Selection;
 use connection::{connect, migrate};
 use definitions::Definitions;
+use live_counts::LiveCounts;
 use responses::ResponseWriter;
 use surveys::{load_responses, load_results, load_survey, load_surveys};
 use watcher::CommitWatcher;
@@ -35,21 +37,30 @@ use crate::domain::{
     SurveyId, User, UserId,
 };
 
+/// The state of writing, shared by the store and the response writer's thread.
+#[derive(Default)]
+pub(super) struct Commits {
+    /// Held for every write transaction. SQLite allows one writer at a time anyway; waiting
+    /// here wakes the next writer the moment the last commits, where SQLite's busy handler
+    /// would poll with sleeps of up to 100 ms (measured: seed votes at p99 128 ms, 3,200/s).
+    /// Readers never take it: WAL lets them run beside the writer.
+    pub(super) writer: Mutex<()>,
+    /// Bumped after every commit, while the writer lock is still held.
+    pub(super) generation: AtomicU64,
+    /// Moved on by every write but a response's, while the writer lock is held: a kept
+    /// survey definition may be out of date (`definitions.rs`).
+    pub(super) definition_changes: AtomicU64,
+    /// The counts the response writer committed last (`live_counts.rs`).
+    pub(super) live: LiveCounts,
+}
+
 pub struct SqliteStore {
     path: PathBuf,
     /// Idle connections. A request takes one and gives it back; the lock is held only for
     /// the push or pop, never across a query.
     idle: Mutex<Vec<Connection>>,
-    /// Held for every write transaction. SQLite allows one writer at a time anyway; waiting
-    /// here wakes the next writer the moment the last commits, where SQLite's busy handler
-    /// would poll with sleeps of up to 100 ms (measured: seed votes at p99 128 ms, 3,200/s).
-    /// Readers never take it: WAL lets them run beside the writer.
-    writer: Arc<Mutex<()>>,
-    /// Bumped after every commit, while the writer lock is still held.
-    generation: Arc<AtomicU64>,
-    /// Moved on by every write but a response's, while the writer lock is held: what the
-    /// write path checks answers against may have changed (`definitions.rs`).
-    definition_changes: AtomicU64,
+    /// What every writer shares with the response writer's thread.
+    commits: Arc<Commits>,
     definitions: Definitions,
     /// Other processes' commits, for the reply cache's generation (`watcher.rs`).
     watcher: CommitWatcher,
@@ -131,23 +142,30 @@ impl SqliteStore {
         // WAL lets readers run while one writer commits; the mode is stored in the file.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut conn)?;
-        let writer = Arc::new(Mutex::new(()));
-        let generation = Arc::new(AtomicU64::new(0));
-        let responses = ResponseWriter::start(
-            connect(path)?,
-            Arc::clone(&writer),
-            Arc::clone(&generation),
-            observer,
-        )?;
+        let commits = Arc::new(Commits::default());
+        let responses = ResponseWriter::start(connect(path)?, Arc::clone(&commits), observer)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             idle: Mutex::new(vec![conn]),
-            writer,
-            generation,
+            commits,
             responses,
-            definition_changes: AtomicU64::new(0),
             definitions: Definitions::default(),
             watcher: CommitWatcher::new(connect(path)?),
+        })
+    }
+
+    /// Survey `id` as the database has it now: its three queries in one read transaction
+    /// (one snapshot, and one taking of the WAL's read lock instead of three).
+    fn read_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
+        self.with_conn(|conn| {
+            let run = |sql: &str| -> Result<(), StoreError> {
+                conn.prepare_cached(sql)?.execute([])?;
+                Ok(())
+            };
+            run("BEGIN")?;
+            let survey = load_survey(conn, id);
+            run("COMMIT")?;
+            survey
         })
     }
 
@@ -177,10 +195,14 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let _writing = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let commits = &self.commits;
+        let _writing = commits
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let result = self.with_conn(f);
-        self.generation.fetch_add(1, Ordering::Release);
-        self.definition_changes.fetch_add(1, Ordering::Release);
+        commits.generation.fetch_add(1, Ordering::Release);
+        commits.definition_changes.fetch_add(1, Ordering::Release);
         result
     }
 
@@ -211,10 +233,12 @@ impl Store for SqliteStore {
         // process's) in the low ones: either moving on changes the value.
         const LOW: u64 = 0xffff_ffff;
         match self.watcher.version() {
-            Ok(version) => (self.generation.load(Ordering::Acquire) << 32) | (version & LOW),
+            Ok(version) => {
+                (self.commits.generation.load(Ordering::Acquire) << 32) | (version & LOW)
+            }
             // A failed query: a value never handed out before, so nothing cached is
             // served on a guess. A data_version of all ones would take 4 billion commits.
-            Err(_) => ((self.generation.fetch_add(1, Ordering::AcqRel) + 1) << 32) | LOW,
+            Err(_) => ((self.commits.generation.fetch_add(1, Ordering::AcqRel) + 1) << 32) | LOW,
         }
     }
 
@@ -315,19 +339,13 @@ impl Store for SqliteStore {
     }
 
     fn get_survey(&self, id: SurveyId) -> Result<Survey, StoreError> {
-        // One read transaction for its three queries: one snapshot, and one taking of the
-        // WAL's read lock instead of three (each a few system calls, seen in profiles of
-        // the vote's reply).
-        self.with_conn(|conn| {
-            let run = |sql: &str| -> Result<(), StoreError> {
-                conn.prepare_cached(sql)?.execute([])?;
-                Ok(())
-            };
-            run("BEGIN")?;
-            let survey = load_survey(conn, id);
-            run("COMMIT")?;
-            survey
-        })
+        // The kept definition with the counts committed since laid over it: after a vote,
+        // no page of the database is read again (`live_counts.rs`).
+        let mut survey = Survey::clone(self.survey_for_answers(id)?.as_ref());
+        self.commits
+            .live
+            .apply(&mut survey, crate::domain::Timestamp::now());
+        Ok(survey)
     }
 
     fn survey_for_answers(&self, id: SurveyId) -> Result<Arc<Survey>, StoreError> {
@@ -335,8 +353,9 @@ impl Store for SqliteStore {
         // responses, which makes a kept survey be read again at most every 100 ms.
         const LOW: u64 = 0xffff_ffff;
         let others = self.watcher.version().map_err(StoreError::from)?;
-        let stamp = (self.definition_changes.load(Ordering::Acquire) << 32) | (others & LOW);
-        self.definitions.get(id, stamp, || self.get_survey(id))
+        let changes = self.commits.definition_changes.load(Ordering::Acquire);
+        let stamp = (changes << 32) | (others & LOW);
+        self.definitions.get(id, stamp, || self.read_survey(id))
     }
 
     fn list_surveys(&self, page: Page) -> Result<(Vec<Survey>, u64), StoreError> {

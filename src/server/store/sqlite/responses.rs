@@ -19,13 +19,13 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::is_unique_violation;
+use super::{Commits, is_unique_violation};
 use crate::domain::{
     Answer, ChoiceId, InvitationRefusal, ResponseId, SurveyId, SurveySettings, Timestamp, UserId,
 };
@@ -53,14 +53,13 @@ impl ResponseWriter {
     /// transaction holds; `observer` hears each batch's size once it is committed.
     pub(super) fn start(
         conn: Connection,
-        writer: Arc<Mutex<()>>,
-        generation: Arc<AtomicU64>,
+        commits: Arc<Commits>,
         observer: Option<Arc<dyn StoreObserver>>,
     ) -> Result<Self, StoreError> {
         let (jobs, queue) = channel();
         std::thread::Builder::new()
             .name("canvass-responses".into())
-            .spawn(move || write_batches(&conn, &writer, &generation, &queue, observer.as_deref()))
+            .spawn(move || write_batches(&conn, &commits, &queue, observer.as_deref()))
             .map_err(StoreError::backend)?;
         Ok(Self {
             jobs: Mutex::new(jobs),
@@ -99,8 +98,7 @@ impl ResponseWriter {
 /// Runs until the store (the last sender) is dropped.
 fn write_batches(
     conn: &Connection,
-    writer: &Mutex<()>,
-    generation: &AtomicU64,
+    commits: &Commits,
     queue: &Receiver<Job>,
     observer: Option<&dyn StoreObserver>,
 ) {
@@ -108,9 +106,19 @@ fn write_batches(
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         let outcome = {
-            let _writing = writer.lock().unwrap_or_else(PoisonError::into_inner);
-            let outcome = write_batch(conn, &batch);
-            generation.fetch_add(1, Ordering::Release);
+            let _writing = commits
+                .writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let outcome = write_batch(conn, &batch).map(|(results, counted)| {
+                // Published before the generation moves on: whoever sees the new generation
+                // finds these counts (`live_counts.rs`).
+                if commits.live.publish(&counted.surveys, &counted.choices) {
+                    commits.definition_changes.fetch_add(1, Ordering::Release);
+                }
+                results
+            });
+            commits.generation.fetch_add(1, Ordering::Release);
             outcome
         };
         match outcome {
@@ -138,7 +146,7 @@ fn write_batches(
 fn write_batch(
     conn: &Connection,
     batch: &[Job],
-) -> Result<Vec<Result<Recorded, StoreError>>, StoreError> {
+) -> Result<(Vec<Result<Recorded, StoreError>>, Counted), StoreError> {
     let run = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)?.execute([])?;
         Ok(())
@@ -157,7 +165,7 @@ fn write_batch(
             // Counted only once the response is surely in.
             gate.responses += 1;
             for choice in job.answers.iter().flat_map(Answer::choice_ids) {
-                *tally.choices.entry(*choice).or_default() += 1;
+                tally.choices.entry(*choice).or_insert((job.survey, 0)).1 += 1;
             }
         }
         run("RELEASE response")?;
@@ -166,9 +174,9 @@ fn write_batch(
     });
     match written
         .and_then(|()| tally.write(conn))
-        .and_then(|()| run("COMMIT"))
+        .and_then(|counted| run("COMMIT").map(|()| counted))
     {
-        Ok(()) => Ok(results),
+        Ok(counted) => Ok((results, counted)),
         Err(e) => {
             // Nothing of the batch may stay half-written.
             let _ = run("ROLLBACK");
@@ -183,8 +191,8 @@ struct Tally {
     /// Per survey answered: what decides whether it takes a response, its count including
     /// the batch's responses so far, and how many those are.
     gates: HashMap<SurveyId, Gate>,
-    /// Per choice: how many of the batch's responses picked it.
-    choices: HashMap<ChoiceId, u64>,
+    /// Per choice: its survey, and how many of the batch's responses picked it.
+    choices: HashMap<ChoiceId, (SurveyId, u64)>,
 }
 
 impl Tally {
@@ -197,24 +205,36 @@ impl Tally {
     }
 
     /// Adds the batch's counts, in SQL (docs/seed-contract.md Part 2: the seed lost votes
-    /// to a read-modify-write).
-    fn write(&self, conn: &Connection) -> Result<(), StoreError> {
+    /// to a read-modify-write), and returns the totals they came to.
+    fn write(&self, conn: &Connection) -> Result<Counted, StoreError> {
+        let mut counted = Counted::default();
         let mut surveys = conn.prepare_cached(
-            "UPDATE surveys SET response_count = response_count + ?2 WHERE id = ?1",
+            "UPDATE surveys SET response_count = response_count + ?2 WHERE id = ?1
+             RETURNING response_count",
         )?;
         for (survey, gate) in &self.gates {
             let added = gate.responses - gate.stored;
             if added > 0 {
-                surveys.execute(params![survey.0, added])?;
+                let total = surveys.query_row(params![survey.0, added], |r| r.get(0))?;
+                counted.surveys.push((*survey, total));
             }
         }
-        let mut choices =
-            conn.prepare_cached("UPDATE choices SET selected = selected + ?2 WHERE id = ?1")?;
-        for (choice, added) in &self.choices {
-            choices.execute(params![choice.0, added])?;
+        let mut choices = conn.prepare_cached(
+            "UPDATE choices SET selected = selected + ?2 WHERE id = ?1 RETURNING selected",
+        )?;
+        for (choice, (survey, added)) in &self.choices {
+            let total = choices.query_row(params![choice.0, added], |r| r.get(0))?;
+            counted.choices.push((*survey, *choice, total));
         }
-        Ok(())
+        Ok(counted)
     }
+}
+
+/// The totals a batch's counts came to, for `LiveCounts::publish`.
+#[derive(Default)]
+struct Counted {
+    surveys: Vec<(SurveyId, u64)>,
+    choices: Vec<(SurveyId, ChoiceId, u64)>,
 }
 
 /// A refused response whose client id is already taken was not refused but sent before:

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
+mod checkpointer;
 mod connection;
 mod definitions;
 mod inspect;
@@ -21,6 +22,7 @@ mod users;
 mod watcher;
 
 use super::selection::Selection;
+use checkpointer::Checkpointer;
 use connection::{connect, migrate};
 use definitions::Definitions;
 use live_counts::LiveCounts;
@@ -66,6 +68,8 @@ pub struct SqliteStore {
     watcher: CommitWatcher,
     /// Responses, the hot write, are committed in batches by one thread (`responses.rs`).
     responses: ResponseWriter,
+    /// Copies the write-ahead log into the database, off the writer's path.
+    _checkpointer: Checkpointer,
 }
 
 /// Makes sure `path` is a regular file only its owner can read (it holds password hashes,
@@ -144,11 +148,13 @@ impl SqliteStore {
         migrate(&mut conn)?;
         let commits = Arc::new(Commits::default());
         let responses = ResponseWriter::start(connect(path)?, Arc::clone(&commits), observer)?;
+        let checkpointer = Checkpointer::start(connect(path)?, Arc::clone(&commits))?;
         Ok(SqliteStore {
             path: path.to_owned(),
             idle: Mutex::new(vec![conn]),
             commits,
             responses,
+            _checkpointer: checkpointer,
             definitions: Definitions::default(),
             watcher: CommitWatcher::new(connect(path)?),
         })

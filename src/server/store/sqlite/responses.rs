@@ -56,6 +56,8 @@ impl ResponseWriter {
         commits: Arc<Commits>,
         observer: Option<Arc<dyn StoreObserver>>,
     ) -> Result<Self, StoreError> {
+        // Its checkpoints are the checkpointer's job (`checkpointer.rs`), not its commits'.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let (jobs, queue) = channel();
         std::thread::Builder::new()
             .name("canvass-responses".into())

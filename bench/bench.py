@@ -654,16 +654,19 @@ def kept_postgres_section(path):
 
 
 METRICS_HEADING = "## Metrics on and off (issue 17)"
+# Written by hand: what changed on the write path, measured before and after, with profiles.
+WRITES_HEADING = "## The write path, before and after (issue 18)"
 
 
-def kept_metrics_section(path):
-    """The section `bench/run metrics` (bench/metrics.py) writes, up to the next `## `; "" if
-    none. A run on SQLite rewrites the rest and keeps this, as it keeps PostgreSQL's."""
+def kept_section(path, heading=METRICS_HEADING):
+    """The section under `heading` up to the next `## `; "" if none. `bench/run metrics`
+    (bench/metrics.py) writes the metrics one; a run on SQLite rewrites the rest and keeps
+    these, as it keeps PostgreSQL's."""
     try:
         old = path.read_text()
     except OSError:
         return ""
-    at = old.find(f"\n{METRICS_HEADING}\n")
+    at = old.find(f"\n{heading}\n")
     if at < 0:
         return ""
     end = old.find("\n## ", at + 1)
@@ -779,7 +782,8 @@ def main():
     out = []
     out.append("# canvass benchmark results\n")
     postgres = kept_postgres_section(Path(a.out))
-    metrics_section = kept_metrics_section(Path(a.out))
+    metrics_section = kept_section(Path(a.out))
+    writes_section = kept_section(Path(a.out), WRITES_HEADING)
     if postgres:
         out.append(POSTGRES_POINTER)
     out.append(
@@ -983,6 +987,8 @@ def main():
         out.append("")
 
     text = "\n".join(out).rstrip("\n") + "\n"
+    if writes_section:
+        text += "\n" + writes_section.rstrip("\n") + "\n"
     if metrics_section:
         text += "\n" + metrics_section.rstrip("\n") + "\n"
     if postgres:

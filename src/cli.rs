@@ -752,7 +752,7 @@ pub enum AdminCommand {
     /// Check an installation: SQLite's integrity check, and that every survey's response
     /// count and every choice's count equal the responses recorded. Exit 1 with the
     /// differences, one a line, when there are any.
-    Check(CheckArgs),
+    Check(AdminDbArgs),
     /// List, disable, enable, reset the password of, or delete accounts, working on the
     /// database directly: no server or login needed. A running server sees each change on
     /// its next request (a deleted survey it had cached, within a tenth of a second; other
@@ -790,7 +790,7 @@ pub enum UsersCommand {
     Delete(DeleteUserArgs),
 }
 
-/// The installation an `admin users` command works on.
+/// The installation `admin check` and the `admin users` commands work on.
 #[derive(Debug, Args)]
 pub struct AdminDbArgs {
     /// The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB.
@@ -865,21 +865,6 @@ pub struct BackupArgs {
     /// Replace OUT if it exists.
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub not_for_servers: NotForServers,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The installation: an SQLite file path, or postgres://USER[:PASS]@HOST[:PORT]/DB.
-    #[arg(
-        long,
-        env = "CANVASS_DB",
-        hide_env_values = true,
-        value_parser = DatabaseUrlParser,
-        value_name = "PATH|URL"
-    )]
-    pub db: DatabaseUrl,
     #[command(flatten)]
     pub not_for_servers: NotForServers,
 }

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::error::error_chain;
 use super::store::inspect::open_inspector;
 use super::store::{DatabaseUrl, StoreError};
-use crate::cli::CheckArgs;
+use crate::cli::AdminDbArgs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -21,7 +21,7 @@ pub enum CheckError {
     Found { db: DatabaseUrl, count: usize },
 }
 
-pub fn check(args: &CheckArgs) -> Result<(), CheckError> {
+pub fn check(args: &AdminDbArgs) -> Result<(), CheckError> {
     let db = &args.db;
     if let DatabaseUrl::Sqlite(path) = db
         && !path.is_file()

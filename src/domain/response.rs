@@ -184,6 +184,42 @@ mod tests {
         }
     }
 
+    fn text(t: &str) -> Answer {
+        Answer::Text {
+            question: QuestionId(3),
+            text: t.into(),
+        }
+    }
+
+    #[test]
+    fn a_text_answer_is_refused_only_when_its_question_is_required_and_it_is_blank() {
+        let mut survey = Survey::sample();
+        let first = || choices(1, &[1]);
+        assert_eq!(Answer::check_all(&survey, &[first(), text("  ")]), Ok(()));
+        assert_eq!(
+            Answer::check_all(&survey, &[first(), text("because")]),
+            Ok(())
+        );
+        survey.questions[2].required = true;
+        assert_eq!(
+            Answer::check_all(&survey, &[first(), text("because")]),
+            Ok(())
+        );
+        assert!(Answer::check_all(&survey, &[first(), text(" \n ")]).is_err());
+    }
+
+    #[test]
+    fn a_text_answer_may_be_exactly_the_longest_in_characters() {
+        let survey = Survey::sample();
+        let longest = "é".repeat(MAX_ANSWER_TEXT);
+        assert_eq!(
+            Answer::check_all(&survey, &[choices(1, &[1]), text(&longest)]),
+            Ok(())
+        );
+        let longer = format!("{longest}é");
+        assert!(Answer::check_all(&survey, &[choices(1, &[1]), text(&longer)]).is_err());
+    }
+
     #[test]
     fn a_complete_response_passes() {
         let text = Answer::Text {

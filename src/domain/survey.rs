@@ -401,6 +401,59 @@ mod tests {
     }
 
     #[test]
+    fn limits_are_inclusive_exactly_at_the_limit() {
+        let many = |n: usize| -> Vec<String> { (0..n).map(|i| format!("c{i}")).collect() };
+        let with_choices = |n| {
+            let choices = many(n);
+            let refs: Vec<&str> = choices.iter().map(String::as_str).collect();
+            NewSurvey::new("S", false, vec![question("Q", QuestionKind::Single, &refs)])
+        };
+        assert!(with_choices(MAX_CHOICES).is_ok());
+        assert_eq!(
+            with_choices(MAX_CHOICES + 1).unwrap_err().field,
+            "questions[0].choices"
+        );
+        // Characters, not bytes: a name of MAX_NAME two-byte letters is still allowed.
+        let single = || vec![question("Q", QuestionKind::Single, &["a"])];
+        assert!(NewSurvey::new(&"é".repeat(MAX_NAME), false, single()).is_ok());
+        assert_eq!(
+            NewSurvey::new(&"é".repeat(MAX_NAME + 1), false, single())
+                .unwrap_err()
+                .field,
+            "name"
+        );
+    }
+
+    #[test]
+    fn status_decides_whether_a_survey_is_closed_and_takes_responses() {
+        let mut survey = Survey::sample();
+        for (status, closed, taking) in [
+            (SurveyStatus::Open, false, true),
+            (SurveyStatus::Scheduled, false, false),
+            (SurveyStatus::Closed, true, false),
+        ] {
+            survey.status = status;
+            assert_eq!(
+                (survey.is_closed(), survey.takes_responses()),
+                (closed, taking),
+                "{status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_question_kind_reads_and_prints_as_its_wire_name() {
+        for (kind, name) in [
+            (QuestionKind::Single, "single"),
+            (QuestionKind::Multiple, "multiple"),
+            (QuestionKind::Text, "text"),
+        ] {
+            assert_eq!(kind.to_string(), name);
+            assert_eq!(name.parse(), Ok(kind));
+        }
+    }
+
+    #[test]
     fn text_questions_need_no_choices() {
         assert!(
             NewSurvey::new("S", false, vec![question("Why?", QuestionKind::Text, &[])]).is_ok()

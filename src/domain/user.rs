@@ -177,6 +177,7 @@ mod tests {
         let pw = Password::parse("hunter2".into()).unwrap();
         assert_eq!(format!("{pw:?}"), "Password(***)");
         assert!(Password::parse(String::new()).is_err());
+        assert!(Password::parse("x".repeat(Password::MAX_LEN)).is_ok());
         assert!(Password::parse("x".repeat(Password::MAX_LEN + 1)).is_err());
     }
 }

@@ -167,6 +167,14 @@ mod tests {
     }
 
     #[test]
+    fn a_system_time_is_whole_seconds_from_the_epoch_either_side_of_it() {
+        let epoch = SystemTime::UNIX_EPOCH;
+        let secs = std::time::Duration::from_millis(5_900);
+        assert_eq!(Timestamp::from_system(epoch + secs).unix(), 5);
+        assert_eq!(Timestamp::from_system(epoch - secs).unix(), -5);
+    }
+
+    #[test]
     fn timestamps_are_rfc_3339_in_utc_and_print_as_they_were_read() {
         let t = at("2026-12-24T09:00:00Z");
         assert_eq!(t.to_string(), "2026-12-24T09:00:00Z");

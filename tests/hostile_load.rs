@@ -130,11 +130,30 @@ fn out_of_file_descriptors_new_clients_get_503_it_is_logged_once_and_the_server_
     server.wait_for_stderr_line("the end of the burst", |l| {
         l.contains("Accepting connections again")
     });
-    assert_eq!(
-        lines_with(&server, "Cannot accept connections"),
-        1,
-        "{}",
-        server.stderr()
+    // Logged once per outage, not once per refused accept. Usually there is one outage; on a
+    // loaded machine the retries above can run the server out again before it has seen the
+    // held connections close (seen under a mutation run): a second outage, logged once too.
+    let stderr = server.stderr();
+    let outages: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| {
+            if l.contains("Cannot accept connections") {
+                Some("out")
+            } else if l.contains("Accepting connections again") {
+                Some("back")
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(outages.first(), Some(&"out"), "{stderr}");
+    assert!(
+        outages.windows(2).all(|pair| pair[0] != pair[1]),
+        "each outage logged once, then its end: {stderr}"
+    );
+    assert!(
+        lines_with(&server, "failed attempts") >= 1,
+        "the end of an outage says how many accepts failed: {stderr}"
     );
 }
 

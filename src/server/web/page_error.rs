@@ -57,6 +57,13 @@ impl PageError {
     }
 }
 
+/// A form token needs fresh randomness; without it no form can be shown.
+impl From<getrandom::Error> for PageError {
+    fn from(e: getrandom::Error) -> Self {
+        PageError::Internal(format!("no randomness for a form token: {e}"))
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {

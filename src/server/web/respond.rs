@@ -42,10 +42,7 @@ pub fn show(id: SurveyId, req: &Request, cx: &Ctx) -> Result<Reply, PageError> {
     {
         return Err(PageError::AlreadyAnswered);
     }
-    let token = cx
-        .forms
-        .issue(id, now, user.map(|u| u.id))
-        .map_err(|e| PageError::Internal(format!("no randomness for a form token: {e}")))?;
+    let token = cx.forms.issue(id, now, user.map(|u| u.id))?;
     let state = FormState {
         filled: &Filled::default(),
         mistakes: &[],

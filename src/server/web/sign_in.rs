@@ -26,10 +26,7 @@ pub fn page(
     email: &str,
     invitation: Option<&str>,
 ) -> Result<Reply, PageError> {
-    let token = cx
-        .forms
-        .issue(survey.id, Timestamp::now(), None)
-        .map_err(|e| PageError::Internal(format!("no randomness for a form token: {e}")))?;
+    let token = cx.forms.issue(survey.id, Timestamp::now(), None)?;
     let state = SignInState {
         token: &token,
         email,

@@ -222,6 +222,15 @@ impl SqliteStore {
 
 const USER_COLUMNS: &str = "id, email, created_at, token_generation, disabled";
 
+/// The watcher's bits of a stamp.
+const LOW: u64 = 0xffff_ffff;
+
+/// One number for "this server's writes" and "every commit the watcher saw": this server's
+/// count in the high bits, the watcher's in the low ones, so either moving on changes it.
+fn stamp(own: &AtomicU64, others: u64) -> u64 {
+    (own.load(Ordering::Acquire) << 32) | (others & LOW)
+}
+
 /// A user from the first columns of `row`, as `USER_COLUMNS` names them.
 pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -235,13 +244,8 @@ pub(super) fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 
 impl Store for SqliteStore {
     fn generation(&self) -> u64 {
-        // Own commits in the high bits, every commit the watcher saw (own or another
-        // process's) in the low ones: either moving on changes the value.
-        const LOW: u64 = 0xffff_ffff;
         match self.watcher.version() {
-            Ok(version) => {
-                (self.commits.generation.load(Ordering::Acquire) << 32) | (version & LOW)
-            }
+            Ok(version) => stamp(&self.commits.generation, version),
             // A failed query: a value never handed out before, so nothing cached is
             // served on a guess. A data_version of all ones would take 4 billion commits.
             Err(_) => ((self.commits.generation.fetch_add(1, Ordering::AcqRel) + 1) << 32) | LOW,
@@ -357,10 +361,8 @@ impl Store for SqliteStore {
     fn survey_for_answers(&self, id: SurveyId) -> Result<Arc<Survey>, StoreError> {
         // Another process's commit moves the watcher's number on; so do this server's own
         // responses, which makes a kept survey be read again at most every 100 ms.
-        const LOW: u64 = 0xffff_ffff;
         let others = self.watcher.version().map_err(StoreError::from)?;
-        let changes = self.commits.definition_changes.load(Ordering::Acquire);
-        let stamp = (changes << 32) | (others & LOW);
+        let stamp = stamp(&self.commits.definition_changes, others);
         self.definitions.get(id, stamp, || self.read_survey(id))
     }
 

@@ -242,6 +242,25 @@ fn canvass_token_wins_over_the_stored_one_and_is_never_written() {
     assert!(!before.contains(&bob));
 }
 
+#[test]
+fn a_blank_canvass_token_is_no_token_and_the_stored_session_speaks() {
+    // CI templates expand a missing secret to an empty variable; that must not shadow the
+    // stored login with an undecodable token.
+    let server = TestServer::start();
+    let ann = Machine::logged_in(&server, "ann@example.com");
+    for blank in ["", "  \n"] {
+        let status = ann
+            .cli()
+            .env("CANVASS_TOKEN", blank)
+            .args(["status", "--json"])
+            .run()
+            .success()
+            .json();
+        assert_eq!(status["user"], "ann@example.com", "{blank:?}");
+        assert_ne!(status["token_source"]["kind"], "env", "{blank:?}");
+    }
+}
+
 /// A listener that no request may reach: `untouched` fails if anything connected.
 struct Tripwire(TcpListener);
 

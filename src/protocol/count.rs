@@ -60,7 +60,12 @@ mod tests {
         assert_eq!(read("3.0").unwrap(), 3);
         assert_eq!(read("1e2").unwrap(), 100);
         for bad in ["-1", "1.5", "\"3\"", "null", "1e30"] {
-            assert!(read(bad).is_err(), "{bad}");
+            let error = read(bad).unwrap_err().to_string();
+            // This is what a 422 tells the client it should have sent.
+            assert!(
+                error.contains("a whole number, 0 or more"),
+                "{bad}: {error}"
+            );
         }
     }
 }

@@ -297,9 +297,18 @@ mod tests {
             (r#"{"x": {"questions": [1]}}"#, Ok(())),
             (r#"{"questions": "not an array: serde's to say"}"#, Ok(())),
             (r#"{"questions": {"k": 1}}"#, Ok(())),
+            (r#"{"questions": true}"#, Ok(())),
+            (r#"{"questions": -1}"#, Ok(())),
+            (r#"{"questions": 1}"#, Ok(())),
+            (r#"{"questions": 1.5}"#, Ok(())),
+            (r#"{"questions": null}"#, Ok(())),
             ("[1, 2]", Err("body: must be a JSON object".to_owned())),
             ("\"text\"", Err("body: must be a JSON object".to_owned())),
             ("null", Err("body: must be a JSON object".to_owned())),
+            ("true", Err("body: must be a JSON object".to_owned())),
+            ("-3", Err("body: must be a JSON object".to_owned())),
+            ("7", Err("body: must be a JSON object".to_owned())),
+            ("1.5", Err("body: must be a JSON object".to_owned())),
             (
                 r#"{"questions": [{}, [1, 2], 3]}"#,
                 Err("questions[1]: must be a JSON object".to_owned()),
@@ -316,6 +325,37 @@ mod tests {
                 assert_eq!(from_value(json), expected, "value: {json}");
             }
         }
+    }
+
+    #[test]
+    fn every_kind_of_json_value_in_an_array_of_objects_is_named() {
+        for element in ["[]", "true", "-1", "1", "1.5", "\"s\"", "null"] {
+            let json = format!(r#"{{"questions": [{{}}, {element}]}}"#);
+            let expected = Err("questions[1]: must be a JSON object".to_owned());
+            assert_eq!(from_bytes(&json), expected, "bytes: {json}");
+            assert_eq!(from_value(&json), expected, "value: {json}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_may_be_anything_is_not_asked_to_be_an_object() {
+        #[derive(Debug, Deserialize)]
+        struct Loose {}
+        impl RequestBody for Loose {
+            const OBJECTS: &'static [&'static str] = &["questions[]"];
+        }
+        for json in ["[1]", "true", "3", "\"text\"", "null"] {
+            assert_eq!(
+                check_body_objects::<Loose>(json.as_bytes()).unwrap(),
+                Ok(()),
+                "{json}"
+            );
+        }
+        assert!(
+            check_body_objects::<Loose>(br#"{"questions": [1]}"#)
+                .unwrap()
+                .is_err()
+        );
     }
 
     #[test]

@@ -174,15 +174,18 @@ mod tests {
         per_email: u32,
         per_address: u32,
     ) -> (tempfile::TempDir, SqliteStore, LoginThrottle) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-        let throttle = LoginThrottle::new(ThrottleConfig {
+        throttle_with(ThrottleConfig {
             per_email,
             per_address,
             window: Duration::from_secs(60),
             registrations_per_address: 3,
-        });
-        (dir, store, throttle)
+        })
+    }
+
+    fn throttle_with(config: ThrottleConfig) -> (tempfile::TempDir, SqliteStore, LoginThrottle) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        (dir, store, LoginThrottle::new(config))
     }
 
     fn waits(result: Result<(), Throttled>) -> Option<Duration> {
@@ -237,6 +240,20 @@ mod tests {
         t.register(&s, Some("192.0.2.8".parse().unwrap())).unwrap();
         for _ in 0..5 {
             t.register(&s, None).unwrap();
+        }
+    }
+
+    #[test]
+    fn zero_registrations_per_address_is_no_limit() {
+        let (_dir, s, t) = throttle_with(ThrottleConfig {
+            per_email: 3,
+            per_address: 3,
+            window: Duration::from_secs(60),
+            registrations_per_address: 0,
+        });
+        let addr: IpAddr = "192.0.2.9".parse().unwrap();
+        for _ in 0..5 {
+            t.register(&s, Some(addr)).unwrap();
         }
     }
 

@@ -72,13 +72,14 @@ fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::
     }
     match Seconds::deserialize(deserializer)? {
         Seconds::Whole(secs) => Ok(secs),
+        // JSON has no infinity or NaN (serde_json refuses `1e400`), so every f64 here is
+        // finite; a negative one saturates to 0, long expired.
         #[expect(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
-            reason = "checked finite; negative saturates to 0, already long expired"
+            reason = "a finite f64, floored; out of range saturates"
         )]
-        Seconds::Fractional(secs) if secs.is_finite() => Ok(secs.floor() as u64),
-        Seconds::Fractional(_) => Err(serde::de::Error::custom("a NumericDate must be finite")),
+        Seconds::Fractional(secs) => Ok(secs.floor() as u64),
     }
 }
 
@@ -236,6 +237,34 @@ mod tests {
                 TokenError::Invalid
             );
         }
+    }
+
+    #[test]
+    fn an_expiry_beyond_any_number_is_invalid_and_a_negative_one_expired() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        // Written by hand: `json!` cannot hold a number JSON reads as infinite.
+        let signed = |claims: &str| {
+            let unsigned = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+                URL_SAFE_NO_PAD.encode(claims)
+            );
+            let tokens = tokens(b"k", 60);
+            let signature =
+                jsonwebtoken::crypto::sign(unsigned.as_bytes(), &tokens.encoding, Algorithm::HS256)
+                    .unwrap();
+            (tokens, format!("{unsigned}.{signature}"))
+        };
+        let (tokens, forever) = signed(r#"{"sub":"a@b.c","exp":1e400}"#);
+        assert_eq!(tokens.verify(&forever).unwrap_err(), TokenError::Invalid);
+        let (tokens, before_1970) = signed(r#"{"sub":"a@b.c","exp":-5.5}"#);
+        assert_eq!(
+            tokens.verify(&before_1970).unwrap_err(),
+            TokenError::Expired
+        );
+        let (tokens, fine) = signed(&format!(r#"{{"sub":"a@b.c","exp":{}.5}}"#, now() + 60));
+        assert_eq!(tokens.verify(&fine).unwrap().exp, now() + 60);
     }
 
     #[test]

@@ -372,4 +372,20 @@ mod tests {
             assert_eq!(error.field, "client_id", "{bad:?}");
         }
     }
+
+    #[test]
+    fn a_plain_survey_is_sent_in_the_seeds_shape_and_flags_only_when_set() {
+        // An older server (or the seed) reads a plain survey's body as it always did.
+        let mut survey: CreateSurveyRequest =
+            serde_json::from_str(r#"{"name": "Lunch", "questions": []}"#).unwrap();
+        let plain = serde_json::to_value(&survey).unwrap();
+        let keys: Vec<_> = plain.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["name", "one_response_per_user", "questions"]);
+        survey.anonymous = true;
+        survey.public_results = true;
+        let flagged = serde_json::to_value(&survey).unwrap();
+        assert_eq!(flagged["anonymous"], true);
+        assert_eq!(flagged["public_results"], true);
+        assert!(flagged.get("invitation_only").is_none(), "{flagged}");
+    }
 }

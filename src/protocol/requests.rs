@@ -374,6 +374,24 @@ mod tests {
     }
 
     #[test]
+    fn an_invitation_code_is_at_most_100_characters() {
+        let sent = |code: String| ResponseRequest {
+            invitation: Some(code),
+            ..request(None)
+        };
+        let longest = "é".repeat(INVITATION_MAX);
+        assert_eq!(
+            sent(longest.clone()).invitation(),
+            Ok(Some(longest.as_str()))
+        );
+        let error = sent("a".repeat(INVITATION_MAX + 1))
+            .invitation()
+            .unwrap_err();
+        assert_eq!(error.field, "invitation");
+        assert_eq!(request(None).invitation(), Ok(None));
+    }
+
+    #[test]
     fn a_plain_survey_is_sent_in_the_seeds_shape_and_flags_only_when_set() {
         // An older server (or the seed) reads a plain survey's body as it always did.
         let mut survey: CreateSurveyRequest =

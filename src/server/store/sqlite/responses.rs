@@ -97,6 +97,15 @@ impl ResponseWriter {
     }
 }
 
+/// Waits for a job, then takes what else is queued behind it, up to `MAX_BATCH` in all;
+/// `None` once the store (the last sender) is dropped.
+fn next_batch<T>(queue: &Receiver<T>) -> Option<Vec<T>> {
+    let first = queue.recv().ok()?;
+    let mut batch = vec![first];
+    batch.extend(queue.try_iter().take(MAX_BATCH - 1));
+    Some(batch)
+}
+
 /// Runs until the store (the last sender) is dropped.
 fn write_batches(
     conn: &Connection,
@@ -104,9 +113,7 @@ fn write_batches(
     queue: &Receiver<Job>,
     observer: Option<&dyn StoreObserver>,
 ) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        batch.extend(queue.try_iter().take(MAX_BATCH - 1));
+    while let Some(batch) = next_batch(queue) {
         let outcome = {
             let _writing = commits
                 .writer
@@ -412,4 +419,22 @@ fn use_invitation(
         Some(()) => InvitationRefusal::Used,
         None => InvitationRefusal::Unknown { survey: survey.0 },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_takes_what_is_queued_up_to_its_limit() {
+        let (jobs, queue) = channel();
+        for job in 0..MAX_BATCH + 10 {
+            jobs.send(job).unwrap();
+        }
+        let first = next_batch(&queue).unwrap();
+        assert_eq!(first, (0..MAX_BATCH).collect::<Vec<_>>());
+        assert_eq!(next_batch(&queue).unwrap().len(), 10);
+        drop(jobs);
+        assert!(next_batch(&queue).is_none());
+    }
 }

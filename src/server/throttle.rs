@@ -174,12 +174,17 @@ mod tests {
         per_email: u32,
         per_address: u32,
     ) -> (tempfile::TempDir, SqliteStore, LoginThrottle) {
-        throttle_with(ThrottleConfig {
+        throttle_with(config(per_email, per_address))
+    }
+
+    /// A minute's window and three registrations an hour.
+    fn config(per_email: u32, per_address: u32) -> ThrottleConfig {
+        ThrottleConfig {
             per_email,
             per_address,
             window: Duration::from_secs(60),
             registrations_per_address: 3,
-        })
+        }
     }
 
     fn throttle_with(config: ThrottleConfig) -> (tempfile::TempDir, SqliteStore, LoginThrottle) {
@@ -246,10 +251,8 @@ mod tests {
     #[test]
     fn zero_registrations_per_address_is_no_limit() {
         let (_dir, s, t) = throttle_with(ThrottleConfig {
-            per_email: 3,
-            per_address: 3,
-            window: Duration::from_secs(60),
             registrations_per_address: 0,
+            ..config(3, 3)
         });
         let addr: IpAddr = "192.0.2.9".parse().unwrap();
         for _ in 0..5 {

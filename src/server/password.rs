@@ -47,7 +47,7 @@ impl Passwords {
         let params =
             Params::new(MEMORY_KIB, PASSES, LANES, Some(OUTPUT_LEN)).map_err(hash_error)?;
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let memory = MemoryPool::new((cores / 2).max(1));
+        let memory = MemoryPool::new(hashes_at_once(cores));
         let mut passwords = Self {
             params,
             dummy_hash: String::new(),
@@ -113,20 +113,21 @@ impl Passwords {
     ) -> Result<(), HashError> {
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let mut memory = self.memory.take();
-        let needed = params.block_count();
-        if memory.len() < needed {
-            // First use of this set, or a hash stored with bigger parameters than today's.
-            memory.resize(needed, Block::default());
-        }
         argon
             .hash_password_into_with_memory(
                 password.expose().as_bytes(),
                 salt,
                 out,
-                &mut memory[..needed],
+                memory.blocks(params.block_count()),
             )
             .map_err(hash_error)
     }
+}
+
+/// One hash per two cores, and at least one: the other core keeps serving reads while a burst
+/// of logins hashes.
+fn hashes_at_once(cores: usize) -> usize {
+    (cores / 2).max(1)
 }
 
 /// Reusable argon2 working memory; `take` waits while every set is in use.
@@ -163,16 +164,14 @@ impl MemoryPool {
     }
 }
 
-impl std::ops::Deref for Lease<'_> {
-    type Target = Vec<Block>;
-    fn deref(&self) -> &Vec<Block> {
-        &self.blocks
-    }
-}
-
-impl std::ops::DerefMut for Lease<'_> {
-    fn deref_mut(&mut self) -> &mut Vec<Block> {
-        &mut self.blocks
+impl Lease<'_> {
+    /// The first `count` blocks of the set. It grows on first use, or for a hash stored with
+    /// bigger parameters than today's, and never shrinks: a set is sized for the biggest hash
+    /// it has served.
+    fn blocks(&mut self, count: usize) -> &mut [Block] {
+        let len = count.max(self.blocks.len());
+        self.blocks.resize(len, Block::default());
+        &mut self.blocks[..count]
     }
 }
 
@@ -234,6 +233,12 @@ mod tests {
     }
 
     #[test]
+    fn one_hash_runs_per_two_cores_and_always_at_least_one() {
+        let at_once: Vec<usize> = [1, 2, 3, 4, 8, 9].map(hashes_at_once).into();
+        assert_eq!(at_once, [1, 1, 1, 2, 4, 4]);
+    }
+
+    #[test]
     fn hashes_made_by_the_argon2_crate_itself_still_verify() {
         use argon2::password_hash::PasswordHasher as _;
         let pw = Password::parse("pw".into()).unwrap();
@@ -244,6 +249,37 @@ mod tests {
             .to_string();
         let passwords = Passwords::new().unwrap();
         assert!(passwords.verify(&pw, Some(&theirs)));
+        assert!(!passwords.verify(&Password::parse("no".into()).unwrap(), Some(&theirs)));
+    }
+
+    #[test]
+    fn a_memory_set_goes_back_to_the_pool_when_its_hash_is_done() {
+        let pool = MemoryPool::new(2);
+        let free = || pool.free.lock().unwrap().len();
+        let mut lease = pool.take();
+        assert_eq!(lease.blocks(3).len(), 3);
+        assert_eq!(free(), 1);
+        drop(lease);
+        assert_eq!(free(), 2);
+        // The set comes back grown, so the next hash of its size allocates nothing.
+        assert_eq!(pool.take().blocks.len(), 3);
+    }
+
+    #[test]
+    fn a_hash_stored_with_more_memory_verifies_and_todays_hashes_still_do_after_it() {
+        use argon2::password_hash::PasswordHasher as _;
+        let pw = Password::parse("pw".into()).unwrap();
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let bigger = Params::new(2 * MEMORY_KIB, PASSES, LANES, None).unwrap();
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, bigger)
+            .hash_password(b"pw", &salt)
+            .unwrap()
+            .to_string();
+        let passwords = Passwords::with_dummy(&pw).unwrap();
+        assert!(passwords.verify(&pw, Some(&theirs)));
+        // The memory set has grown to twice today's size; a hash of today's size uses its
+        // first half and still verifies.
+        assert!(passwords.verify(&pw, Some(&passwords.dummy_hash.clone())));
         assert!(!passwords.verify(&Password::parse("no".into()).unwrap(), Some(&theirs)));
     }
 }

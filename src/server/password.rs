@@ -227,7 +227,7 @@ mod tests {
         let dummy = Password::parse("the dummy".into()).unwrap();
         let passwords = Passwords::with_dummy(&dummy).unwrap();
         // The dummy hash is real: its password matches it, yet no unknown user gets in.
-        assert!(passwords.verify(&dummy, Some(&passwords.dummy_hash.clone())));
+        assert!(passwords.verify(&dummy, Some(passwords.dummy_hash.as_str())));
         assert!(!passwords.verify(&dummy, None));
         assert!(!passwords.verify(&dummy, Some("not a hash")));
     }
@@ -279,7 +279,7 @@ mod tests {
         assert!(passwords.verify(&pw, Some(&theirs)));
         // The memory set has grown to twice today's size; a hash of today's size uses its
         // first half and still verifies.
-        assert!(passwords.verify(&pw, Some(&passwords.dummy_hash.clone())));
+        assert!(passwords.verify(&pw, Some(passwords.dummy_hash.as_str())));
         assert!(!passwords.verify(&Password::parse("no".into()).unwrap(), Some(&theirs)));
     }
 }

@@ -250,6 +250,13 @@ mod tests {
             exp(r#"{"sub":"a@b.c","exp":1800000060.5}"#).unwrap(),
             1_800_000_060
         );
+        // And through a signed token: an expiry before 1970 is long past.
+        let tokens = tokens(b"k", 60);
+        let before_1970 = mint(&tokens, &serde_json::json!({"sub": "a@b.c", "exp": -5.5}));
+        assert_eq!(
+            tokens.verify(&before_1970).unwrap_err(),
+            TokenError::Expired
+        );
     }
 
     #[test]
